@@ -1,0 +1,304 @@
+//go:build linux
+
+// Package epoll is the Linux backend of miniasync's poller, hand-written
+// over epoll(7).
+//
+// Connections are registered level-triggered with EPOLLONESHOT: an event
+// disables the descriptor until its owner re-arms it with EPOLL_CTL_MOD, which
+// is what gives each connection a single owner (see package poller).
+// Level-triggered re-arming also means an owner may stop reading before it
+// has drained the socket (to cap the bytes one connection reads per turn):
+// the next Arm reports the rest at once. Each registration carries the
+// descriptor and a generation in the event's data word, so an event that
+// belongs to a closed connection is never delivered to a new connection that
+// the kernel gave the same descriptor number. Wake-ups go through an eventfd.
+package epoll
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/internal/fdconn"
+)
+
+// Name is the name this backend registers under.
+const Name = "epoll"
+
+func init() {
+	poller.MustRegister(poller.Backend{
+		Name:     Name,
+		Summary:  "Linux epoll, hand-written (EPOLLONESHOT, eventfd wake-ups)",
+		Priority: 100,
+		Open:     func(o poller.Options) (poller.Poller, error) { return Open(o) },
+	})
+}
+
+const (
+	// acceptBackoff is how long accepting pauses after EMFILE and the like,
+	// so a full descriptor table cannot turn the loop into a spin.
+	acceptBackoff = 100 * time.Millisecond
+	// acceptLogEvery rate-limits the log line about that pause.
+	acceptLogEvery = 10 * time.Second
+
+	readEvents = unix.EPOLLIN | unix.EPOLLRDHUP
+)
+
+// Poller is the epoll implementation of poller.Poller.
+type Poller struct {
+	log   *zap.Logger
+	addr  net.Addr
+	raw   []unix.EpollEvent
+	conns fdconn.Table[fdconn.Conn]
+	// woken avoids an eventfd write per Wake when a wake-up is already
+	// pending.
+	woken       atomic.Bool
+	epfd        int
+	wakefd      int
+	lfd         int
+	gen         uint32
+	pausedUntil time.Time
+	lastLog     time.Time
+}
+
+// Open creates the epoll instance, the wake-up eventfd and the listener.
+func Open(o poller.Options) (*Poller, error) {
+	if o.Backend != nil {
+		return nil, fmt.Errorf("epoll: takes no backend settings, got %T", o.Backend)
+	}
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("epoll_create1: %w", err)
+	}
+	p := &Poller{log: o.Log(), epfd: epfd, wakefd: -1, lfd: -1, raw: make([]unix.EpollEvent, 256)}
+	if p.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		_ = p.Close()
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	if err := p.ctl(unix.EPOLL_CTL_ADD, p.wakefd, unix.EPOLLIN, 0); err != nil {
+		_ = p.Close()
+		return nil, err
+	}
+	if p.lfd, p.addr, err = fdconn.Listen(o.Addr); err != nil {
+		_ = p.Close()
+		return nil, err
+	}
+	if err := p.ctl(unix.EPOLL_CTL_ADD, p.lfd, unix.EPOLLIN, 0); err != nil {
+		_ = p.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Poller) ctl(op, fd int, events uint32, gen uint32) error {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd), Pad: int32(gen)}
+	if err := unix.EpollCtl(p.epfd, op, fd, &ev); err != nil {
+		return fmt.Errorf("epoll_ctl(%d, fd %d): %w", op, fd, err)
+	}
+	return nil
+}
+
+// Arm implements fdconn.Armer with EPOLL_CTL_MOD and EPOLLONESHOT.
+func (p *Poller) Arm(c *fdconn.Conn, i poller.Interest) error {
+	var ev uint32 = unix.EPOLLONESHOT
+	if i&poller.Readable != 0 {
+		ev |= readEvents
+	}
+	if i&poller.Writable != 0 {
+		ev |= unix.EPOLLOUT
+	}
+	return p.ctl(unix.EPOLL_CTL_MOD, c.FD(), ev, c.Gen())
+}
+
+// Addr implements poller.Poller.
+func (p *Poller) Addr() net.Addr { return p.addr }
+
+// Wake implements poller.Poller.
+func (p *Poller) Wake() error {
+	if !p.woken.CompareAndSwap(false, true) {
+		return nil
+	}
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	for {
+		_, err := unix.Write(p.wakefd, one[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil && err != unix.EAGAIN { // EAGAIN: the counter is already non-zero
+			return fmt.Errorf("eventfd write: %w", err)
+		}
+		return nil
+	}
+}
+
+// Wait implements poller.Poller.
+func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error) {
+	if p.epfd < 0 {
+		return 0, poller.ErrClosed
+	}
+	if len(events) == 0 {
+		return 0, nil
+	}
+	timeout = p.resumeAccepting(timeout)
+	raw := p.raw
+	if len(events) < len(raw) {
+		raw = raw[:len(events)]
+	}
+	n, err := unix.EpollWait(p.epfd, raw, msec(timeout))
+	if err == unix.EINTR {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("epoll_wait: %w", err)
+	}
+	out := 0
+	for i := range n {
+		e := &raw[i]
+		fd := int(e.Fd)
+		switch {
+		case fd == p.wakefd:
+			p.drainWake()
+		case fd == p.lfd:
+			// Leave room for the events still to translate in this batch.
+			out += p.accept(events[out : len(events)-(n-1-i)])
+		default:
+			c := p.conns.Get(fd)
+			if c == nil || c.Gen() != uint32(e.Pad) || c.Closed() {
+				continue // stale: the connection is gone
+			}
+			events[out] = translate(c, e.Events)
+			out++
+		}
+	}
+	return out, nil
+}
+
+// translate turns epoll flags into the event the owner should act on.
+func translate(c *fdconn.Conn, flags uint32) poller.Event {
+	switch {
+	case flags&unix.EPOLLERR != 0:
+		return poller.Event{Kind: poller.EventClosed, Conn: c, Err: c.SocketError()}
+	case flags&(readEvents|unix.EPOLLHUP) != 0:
+		// Input, the peer's FIN, or a hang-up: reading tells which.
+		return poller.Event{Kind: poller.EventReadable, Conn: c}
+	default:
+		return poller.Event{Kind: poller.EventWritable, Conn: c}
+	}
+}
+
+func (p *Poller) drainWake() {
+	var buf [8]byte
+	_, _ = unix.Read(p.wakefd, buf[:])
+	p.woken.Store(false)
+}
+
+// accept takes up to len(events) connections from the listener's queue.
+func (p *Poller) accept(events []poller.Event) int {
+	n := 0
+	for n < len(events) {
+		fd, sa, err := fdconn.Accept(p.lfd)
+		if err != nil {
+			switch fdconn.ClassifyAcceptError(err) {
+			case fdconn.AcceptRetry:
+				continue
+			case fdconn.AcceptBackoff, fdconn.AcceptFatal:
+				p.pauseAccepting(err)
+			}
+			return n
+		}
+		_ = fdconn.SetNoDelay(fd)
+		p.gen++
+		c := fdconn.New(fd, p.gen, sa, fdconn.LocalAddr(fd, p.addr), p)
+		if err := p.ctl(unix.EPOLL_CTL_ADD, fd, readEvents|unix.EPOLLONESHOT, p.gen); err != nil {
+			_ = unix.Close(fd)
+			p.log.Warn("epoll: registering an accepted connection failed", zap.Error(err))
+			continue
+		}
+		p.conns.Put(fd, c)
+		events[n] = poller.Event{Kind: poller.EventOpened, Conn: c}
+		n++
+	}
+	return n
+}
+
+// pauseAccepting stops watching the listener for acceptBackoff: with the
+// descriptor table full, the pending connection stays in the queue and a
+// level-triggered listener would wake the loop again at once.
+func (p *Poller) pauseAccepting(err error) {
+	if p.pausedUntil.IsZero() {
+		if mod := p.ctl(unix.EPOLL_CTL_MOD, p.lfd, 0, 0); mod != nil {
+			p.log.Error("epoll: pausing the listener failed", zap.Error(mod))
+		}
+	}
+	now := time.Now()
+	p.pausedUntil = now.Add(acceptBackoff)
+	if now.Sub(p.lastLog) >= acceptLogEvery {
+		p.lastLog = now
+		p.log.Warn("epoll: accept failed; pausing accepts", zap.Error(err), zap.Duration("pause", acceptBackoff))
+	}
+}
+
+// resumeAccepting re-enables the listener once a pause is over and returns
+// the timeout shortened to end with the pause.
+func (p *Poller) resumeAccepting(timeout time.Duration) time.Duration {
+	if p.pausedUntil.IsZero() {
+		return timeout
+	}
+	left := time.Until(p.pausedUntil)
+	if left > 0 {
+		if timeout < 0 || left < timeout {
+			return left
+		}
+		return timeout
+	}
+	p.pausedUntil = time.Time{}
+	if p.lfd >= 0 {
+		if err := p.ctl(unix.EPOLL_CTL_MOD, p.lfd, unix.EPOLLIN, 0); err != nil {
+			p.log.Error("epoll: resuming the listener failed", zap.Error(err))
+		}
+	}
+	return 0
+}
+
+// StopAccepting implements poller.Poller.
+func (p *Poller) StopAccepting() error {
+	if p.lfd < 0 {
+		return nil
+	}
+	fd := p.lfd
+	p.lfd = -1
+	if err := unix.Close(fd); err != nil {
+		return fmt.Errorf("close listener: %w", err)
+	}
+	return nil
+}
+
+// Close implements poller.Poller.
+func (p *Poller) Close() error {
+	err := p.StopAccepting()
+	for _, fd := range []*int{&p.wakefd, &p.epfd} {
+		if *fd >= 0 {
+			if cerr := unix.Close(*fd); cerr != nil && err == nil {
+				err = fmt.Errorf("close: %w", cerr)
+			}
+			*fd = -1
+		}
+	}
+	return err
+}
+
+// msec converts a poller timeout to epoll_wait's milliseconds, rounding up
+// so a short positive timeout does not become a busy poll.
+func msec(d time.Duration) int {
+	if d < 0 {
+		return -1
+	}
+	return int((d + time.Millisecond - 1) / time.Millisecond)
+}

@@ -1,0 +1,151 @@
+//go:build unix
+
+package fdconn
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/miniasync/miniasync/poller"
+)
+
+// Armer is the backend half of a Conn: it re-arms a descriptor's one-shot
+// readiness registration in the backend's kernel queue.
+type Armer interface {
+	// Arm registers interest i for c, to be reported once.
+	Arm(c *Conn, i poller.Interest) error
+}
+
+// Conn is a poller.Conn over a non-blocking socket descriptor.
+type Conn struct {
+	armer  Armer
+	ctx    any
+	remote unix.Sockaddr
+	local  net.Addr
+	raddr  net.Addr
+	// closed is set by Close before the descriptor is closed, so the event
+	// loop drops a late event for it.
+	closed atomic.Bool
+	fd     int
+	gen    uint32
+}
+
+// New returns a Conn for an accepted descriptor. gen distinguishes it from
+// earlier connections that had the same descriptor number.
+func New(fd int, gen uint32, remote unix.Sockaddr, local net.Addr, a Armer) *Conn {
+	return &Conn{fd: fd, gen: gen, remote: remote, local: local, armer: a}
+}
+
+// FD returns the socket descriptor.
+func (c *Conn) FD() int { return c.fd }
+
+// Gen returns the connection's generation.
+func (c *Conn) Gen() uint32 { return c.gen }
+
+// Closed reports whether Close was called.
+func (c *Conn) Closed() bool { return c.closed.Load() }
+
+// Read implements poller.Conn.
+func (c *Conn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for {
+		n, err := unix.Read(c.fd, p)
+		switch {
+		case err == nil && n > 0:
+			return n, nil
+		case err == nil:
+			return 0, io.EOF
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return 0, poller.ErrWouldBlock
+		default:
+			return 0, fmt.Errorf("read: %w", err)
+		}
+	}
+}
+
+// Write implements poller.Conn.
+func (c *Conn) Write(p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		n, err := unix.Write(c.fd, p[written:])
+		if n > 0 {
+			written += n
+		}
+		switch {
+		case err == nil:
+		case err == unix.EINTR:
+		case err == unix.EAGAIN:
+			return written, poller.ErrWouldBlock
+		default:
+			return written, fmt.Errorf("write: %w", err)
+		}
+	}
+	return written, nil
+}
+
+// Arm implements poller.Conn.
+func (c *Conn) Arm(i poller.Interest) error {
+	if c.closed.Load() {
+		return poller.ErrClosed
+	}
+	return c.armer.Arm(c, i)
+}
+
+// CloseWrite implements poller.Conn.
+func (c *Conn) CloseWrite() error {
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close implements poller.Conn. Closing the descriptor also removes it
+// from epoll and kqueue interest lists.
+func (c *Conn) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return poller.ErrClosed
+	}
+	if err := unix.Close(c.fd); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
+}
+
+// SetContext implements poller.Conn.
+func (c *Conn) SetContext(v any) { c.ctx = v }
+
+// Context implements poller.Conn.
+func (c *Conn) Context() any { return c.ctx }
+
+// LocalAddr implements poller.Conn.
+func (c *Conn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr implements poller.Conn. The address is converted on first use,
+// so connections that never ask cost nothing.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.raddr == nil {
+		c.raddr = SockaddrToTCP(c.remote)
+	}
+	return c.raddr
+}
+
+// SocketError returns the pending error on the socket (SO_ERROR), for the
+// cause of an error event.
+func (c *Conn) SocketError() error {
+	v, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return fmt.Errorf("getsockopt SO_ERROR: %w", err)
+	}
+	if v == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("socket error: %w", unix.Errno(v))
+}
