@@ -158,8 +158,14 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("epoll_wait: %w", err)
 	}
+	return p.translateBatch(raw[:n], events), nil
+}
+
+// translateBatch turns one epoll_wait batch into poller events, accepting
+// new connections and dropping events whose connection is gone.
+func (p *Poller) translateBatch(raw []unix.EpollEvent, events []poller.Event) int {
 	out := 0
-	for i := range n {
+	for i := range raw {
 		e := &raw[i]
 		fd := int(e.Fd)
 		switch {
@@ -167,7 +173,7 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 			p.drainWake()
 		case fd == p.lfd:
 			// Leave room for the events still to translate in this batch.
-			out += p.accept(events[out : len(events)-(n-1-i)])
+			out += p.accept(events[out : len(events)-(len(raw)-1-i)])
 		default:
 			c := p.conns.Get(fd)
 			if c == nil || c.Gen() != uint32(e.Pad) || c.Closed() {
@@ -177,7 +183,7 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 			out++
 		}
 	}
-	return out, nil
+	return out
 }
 
 // translate turns epoll flags into the event the owner should act on.

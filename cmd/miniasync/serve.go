@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/miniasync/miniasync/internal/handlers"
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/server"
+)
+
+// serveOptions are the serve command's flags.
+type serveOptions struct {
+	cfg             server.Config
+	handler         string
+	logLevel        string
+	shutdownTimeout time.Duration
+}
+
+func newServeCommand() *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP/1.1 server",
+		Long: `Run the HTTP/1.1 server until SIGINT or SIGTERM.
+
+The first signal stops accepting, lets requests in flight finish (up to
+--shutdown-timeout) and exits 0; a second signal exits at once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "TCP address to listen on (host:port)")
+	f.IntVar(&o.cfg.Workers, "workers", 3, "number of worker goroutines that run handlers")
+	f.IntVar(&o.cfg.QueueSize, "queue", 0, "ready connections that may wait for a worker (0: workers x 256)")
+	f.StringVar(&o.cfg.Backend, "backend", poller.Default(),
+		"I/O poller backend; available here: "+strings.Join(poller.Available(), ", "))
+	f.StringVar(&o.handler, "handler", "hello",
+		"built-in handler: hello (\"Hello\" as text/plain), counter (a shared request counter), echo (the request as JSON)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.DurationVar(&o.cfg.ReadHeaderTimeout, "read-header-timeout", server.DefaultReadHeaderTimeout, "time allowed from a request's first byte to the end of its headers")
+	f.DurationVar(&o.cfg.ReadBodyTimeout, "read-body-timeout", server.DefaultReadBodyTimeout, "time allowed to receive a request body")
+	f.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	f.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "close connections whose client reads nothing of a response this long")
+	f.Int64Var(&o.cfg.Limits.MaxBodySize, "max-body", 10<<20, "largest request body in bytes (larger: 413)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
+	return cmd
+}
+
+func (o *serveOptions) run(ctx context.Context) error {
+	h, ok := handlers.New(o.handler)
+	if !ok {
+		return fmt.Errorf("unknown --handler %q (choose from: %s)", o.handler, strings.Join(handlers.Names, ", "))
+	}
+	if _, err := poller.Lookup(o.cfg.Backend); err != nil {
+		return fmt.Errorf("--backend: %w", err)
+	}
+	log, err := newLogger(o.logLevel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	o.cfg.Logger = log
+	srv, err := server.New(o.cfg, server.HandlerFunc(h))
+	if err != nil {
+		return err
+	}
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	log.Info("handler", zap.String("name", o.handler))
+
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	go func() {
+		sig, ok := <-signals
+		if !ok {
+			return
+		}
+		log.Info("shutting down", zap.Stringer("signal", sig), zap.Duration("timeout", o.shutdownTimeout))
+		go func() {
+			if _, ok := <-signals; ok {
+				log.Warn("second signal: exiting now")
+				_ = log.Sync()
+				os.Exit(1)
+			}
+		}()
+		sctx, cancel := context.WithTimeout(ctx, o.shutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("shutdown deadline passed; closing remaining connections", zap.Error(err))
+		}
+	}()
+	if err := srv.Serve(); !errors.Is(err, server.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newLogger builds the command's console logger at the given level.
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w (choose from: debug, info, warn, error)", err)
+	}
+	cfg := zap.NewDevelopmentConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.Development = false
+	cfg.DisableStacktrace = true
+	return cfg.Build()
+}

@@ -1,0 +1,237 @@
+//go:build linux
+
+package epoll
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/internal/fdconn"
+)
+
+func open(t *testing.T) *Poller {
+	t.Helper()
+	p, err := Open(poller.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// next waits for one event of the wanted kind, failing after a few seconds.
+func next(t *testing.T, p *Poller, want poller.EventKind) poller.Event {
+	t.Helper()
+	events := make([]poller.Event, 8)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := p.Wait(events, 100*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events[:n] {
+			if ev.Kind == want {
+				return ev
+			}
+			t.Fatalf("got %v event, want %v", ev.Kind, want)
+		}
+	}
+	t.Fatalf("no %v event", want)
+	return poller.Event{}
+}
+
+// quiet fails if p reports any event within d.
+func quiet(t *testing.T, p *Poller, d time.Duration) {
+	t.Helper()
+	events := make([]poller.Event, 8)
+	n, err := p.Wait(events, d)
+	if err != nil || n != 0 {
+		t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
+	}
+}
+
+func dial(t *testing.T, p *Poller) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func TestReadArmEOF(t *testing.T) {
+	p := open(t)
+	client := dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn
+	if sc.RemoteAddr().String() != client.LocalAddr().String() {
+		t.Fatalf("RemoteAddr %v, want %v", sc.RemoteAddr(), client.LocalAddr())
+	}
+	client.Write([]byte("ping"))
+	ev := next(t, p, poller.EventReadable)
+	if ev.Conn != sc || ev.Data != nil {
+		t.Fatalf("readable event for %v with data %q", ev.Conn, ev.Data)
+	}
+	buf := make([]byte, 16)
+	n, err := sc.Read(buf)
+	if err != nil || string(buf[:n]) != "ping" {
+		t.Fatalf("Read: %q %v", buf[:n], err)
+	}
+	if _, err := sc.Read(buf); !errors.Is(err, poller.ErrWouldBlock) {
+		t.Fatalf("Read on a drained socket: %v, want ErrWouldBlock", err)
+	}
+	// One-shot: more input is not reported until the owner re-arms.
+	client.Write([]byte("more"))
+	quiet(t, p, 50*time.Millisecond)
+	if err := sc.Arm(poller.Readable); err != nil {
+		t.Fatal(err)
+	}
+	next(t, p, poller.EventReadable)
+	n, _ = sc.Read(buf)
+	if string(buf[:n]) != "more" {
+		t.Fatalf("second read %q", buf[:n])
+	}
+	client.Close()
+	_ = sc.Arm(poller.Readable)
+	next(t, p, poller.EventReadable)
+	if _, err := sc.Read(buf); err != io.EOF {
+		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
+	}
+	if err := sc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("second Close: %v, want ErrClosed", err)
+	}
+	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestLevelTriggeredRearmReportsUnreadInput(t *testing.T) {
+	p := open(t)
+	client := dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn
+	client.Write(bytes.Repeat([]byte("x"), 100))
+	next(t, p, poller.EventReadable)
+	buf := make([]byte, 10) // read only part of it
+	if n, _ := sc.Read(buf); n != 10 {
+		t.Fatalf("read %d", n)
+	}
+	_ = sc.Arm(poller.Readable)
+	next(t, p, poller.EventReadable) // the rest is reported at once
+}
+
+func TestWriteBackpressureAndWritable(t *testing.T) {
+	p := open(t)
+	client := dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn
+	big := make([]byte, 16<<20)
+	n, err := sc.Write(big)
+	if !errors.Is(err, poller.ErrWouldBlock) || n == 0 || n >= len(big) {
+		t.Fatalf("Write to a client that does not read: n=%d err=%v; want a partial write and ErrWouldBlock", n, err)
+	}
+	if err := sc.Arm(poller.Writable); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, p, 50*time.Millisecond)
+	go io.Copy(io.Discard, client)
+	next(t, p, poller.EventWritable)
+}
+
+func TestWakeInterruptsWait(t *testing.T) {
+	p := open(t)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = p.Wake()
+		_ = p.Wake() // a second wake before the loop runs costs nothing
+	}()
+	start := time.Now()
+	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
+	if err != nil || n != 0 {
+		t.Fatalf("Wait after Wake: %d events, %v", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Wake did not interrupt Wait (%v)", d)
+	}
+	// The wake-up was consumed: the next Wait times out.
+	quiet(t, p, 20*time.Millisecond)
+}
+
+func TestStaleEventsAreDropped(t *testing.T) {
+	p := open(t)
+	dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	events := make([]poller.Event, 4)
+	ready := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(sc.FD()), Pad: int32(sc.Gen())}
+	if n := p.translateBatch([]unix.EpollEvent{ready}, events); n != 1 || events[0].Conn != sc {
+		t.Fatalf("current generation: %d events", n)
+	}
+	// An event from an earlier connection with the same descriptor number.
+	old := ready
+	old.Pad = int32(sc.Gen() - 1)
+	if n := p.translateBatch([]unix.EpollEvent{old}, events); n != 0 {
+		t.Fatalf("stale generation delivered %d events", n)
+	}
+	// An event that arrives after the owner closed the connection.
+	_ = sc.Close()
+	if n := p.translateBatch([]unix.EpollEvent{ready}, events); n != 0 {
+		t.Fatalf("closed connection delivered %d events", n)
+	}
+}
+
+func TestErrorEventCarriesCause(t *testing.T) {
+	p := open(t)
+	client := dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	// Reset the connection from the client side.
+	_ = client.(*net.TCPConn).SetLinger(0)
+	_ = client.Close()
+	time.Sleep(20 * time.Millisecond)
+	ev := translate(sc, unix.EPOLLERR|unix.EPOLLHUP)
+	if ev.Kind != poller.EventClosed || ev.Err == nil {
+		t.Fatalf("EPOLLERR: %v %v, want closed with a cause", ev.Kind, ev.Err)
+	}
+}
+
+func TestStopAccepting(t *testing.T) {
+	p := open(t)
+	addr := p.Addr().String()
+	if err := p.StopAccepting(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("dial succeeded after StopAccepting")
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	if _, err := Open(poller.Options{Addr: "127.0.0.1:0", Backend: struct{}{}}); err == nil {
+		t.Error("Open accepted settings of a foreign type")
+	}
+	if _, err := Open(poller.Options{Addr: "no-such-host.invalid:80"}); err == nil {
+		t.Error("Open accepted an unresolvable address")
+	}
+	p := open(t)
+	if _, err := Open(poller.Options{Addr: p.Addr().String()}); err == nil {
+		t.Error("Open on an address in use succeeded")
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	b, err := poller.Lookup(Name)
+	if err != nil || b.Name != Name {
+		t.Fatalf("Lookup(%q): %v", Name, err)
+	}
+	if poller.Default() != Name {
+		t.Fatalf("default backend on Linux is %q, want %q", poller.Default(), Name)
+	}
+}

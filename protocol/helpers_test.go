@@ -1,0 +1,132 @@
+package protocol
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// result is a comparable, copied snapshot of one Parse outcome.
+type result struct {
+	N             int
+	Status        int // 0: success, -1: incomplete, else the *Error status
+	Method        string
+	Target        string
+	Path          string
+	Query         string
+	Proto         string
+	Minor         int
+	Host          string
+	Headers       []Header
+	Trailers      []Header
+	Body          string
+	HasBody       bool
+	ContentLength int64
+	Chunked       bool
+	KeepAlive     bool
+	Expect        bool
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%+v", r.withoutBody())
+}
+
+func (r result) withoutBody() result {
+	if len(r.Body) > 64 {
+		r.Body = r.Body[:64] + "..."
+	}
+	return r
+}
+
+func statusOf(err error) int {
+	if err == nil {
+		return 0
+	}
+	if err == ErrIncomplete {
+		return -1
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return -2
+}
+
+func snapshot(n int, err error, r *Request) result {
+	if err != nil {
+		return result{Status: statusOf(err)}
+	}
+	c := r.Clone() // also exercises Clone
+	res := result{
+		N:             n,
+		Method:        c.Method(),
+		Target:        c.Target(),
+		Path:          c.Path(),
+		Query:         c.Query(),
+		Proto:         c.Proto(),
+		Minor:         c.ProtoMinor(),
+		Host:          c.Host(),
+		Body:          string(c.Body()),
+		HasBody:       c.Body() != nil,
+		ContentLength: c.ContentLength(),
+		Chunked:       c.Chunked(),
+		KeepAlive:     c.KeepAlive(),
+		Expect:        c.ExpectContinue(),
+	}
+	for _, h := range c.Headers() {
+		res.Headers = append(res.Headers, h)
+	}
+	for _, h := range c.Trailers() {
+		res.Trailers = append(res.Trailers, h)
+	}
+	return res
+}
+
+// parseWhole parses in from one buffer.
+func parseWhole(in string, l Limits) result {
+	p := NewParser(l)
+	var r Request
+	buf := []byte(in)
+	n, err := p.Parse(buf, &r)
+	return snapshot(n, err, &r)
+}
+
+// grow returns a new buffer holding old (including in-place changes made by
+// Parse) followed by more, as a server does when it reallocates.
+func grow(old []byte, more string) []byte {
+	nb := make([]byte, len(old), len(old)+len(more))
+	copy(nb, old)
+	return append(nb, more...)
+}
+
+// parseSplit feeds in[:k] and then, in a reallocated buffer, all of in.
+func parseSplit(in string, l Limits, k int) result {
+	p := NewParser(l)
+	var r Request
+	buf := []byte(in[:k])
+	n, err := p.Parse(buf, &r)
+	if err != ErrIncomplete {
+		return snapshot(n, err, &r)
+	}
+	buf = grow(buf, in[k:])
+	n, err = p.Parse(buf, &r)
+	return snapshot(n, err, &r)
+}
+
+// parseChunks feeds in step bytes at a time, reallocating every time.
+func parseChunks(in string, l Limits, step int) result {
+	p := NewParser(l)
+	var r Request
+	var buf []byte
+	for i := 0; i < len(in); i += step {
+		buf = grow(buf, in[i:min(i+step, len(in))])
+		n, err := p.Parse(buf, &r)
+		if err != ErrIncomplete {
+			return snapshot(n, err, &r)
+		}
+	}
+	return result{Status: -1}
+}
+
+// req builds a request from lines joined with CRLF.
+func req(lines ...string) string { return strings.Join(lines, "\r\n") }

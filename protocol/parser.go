@@ -1,0 +1,703 @@
+package protocol
+
+import (
+	"bytes"
+	"unsafe"
+)
+
+// Continue is the interim response written when NeedsContinue reports true.
+var Continue = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+type parseState uint8
+
+const (
+	stateRequestLine parseState = iota
+	stateHeaders
+	stateBody         // Content-Length body
+	stateChunkSize    // expecting a chunk-size line
+	stateChunkData    // inside chunk-data
+	stateChunkDataEnd // expecting the CRLF after chunk-data
+	stateTrailers     // trailer field lines after the last chunk
+	stateDone
+)
+
+// span locates bytes in the buffer by offset, so that it survives the caller
+// reallocating the buffer between two Parse calls.
+type span struct{ off, n int }
+
+func (s span) str(buf []byte) string {
+	if s.n == 0 {
+		return ""
+	}
+	return unsafe.String(&buf[s.off], s.n)
+}
+
+// field is a field line by offsets.
+type field struct{ name, value span }
+
+// Parser parses HTTP/1.1 and HTTP/1.0 requests from a connection's input
+// buffer. It keeps the state of a partially received request between calls,
+// so every byte is examined a bounded number of times however the request is
+// split. A Parser serves one connection at a time and is not safe for
+// concurrent use. The zero Parser is ready to use with DefaultLimits.
+type Parser struct {
+	limits Limits
+	ready  bool // limits normalized
+
+	state parseState
+	pos   int // start of the line or element being parsed
+	scan  int // buf[pos:scan] was already searched for LF without success
+	seen  int // len(buf) at the last ErrIncomplete
+
+	method, target, path, query, host span
+	pathSlash                         bool // absolute-form with empty path: Path is "/"
+	hostFromTarget                    bool
+	minor                             int
+
+	hdrStart, hdrBytes int
+	fields, trailers   []field
+	trailerStart       int
+
+	hostCount                      int
+	clSeen                         bool
+	cl                             int64
+	teSeen, teLastChunked, teOther bool
+	connClose, connKeepAlive       bool
+	expect, expectBad, contSent    bool
+
+	bodyStart, w   int   // chunked: decoded bytes are written to buf[bodyStart:w]
+	remaining      int64 // bytes left in the current chunk
+	decoded        int64 // decoded body bytes so far (chunked)
+	chunkLineBytes int64 // bytes of chunk-size lines so far (CVE-2023-39326)
+}
+
+// NewParser returns a Parser enforcing l (zero fields mean the default).
+func NewParser(l Limits) *Parser {
+	return &Parser{limits: l.normalized(), ready: true}
+}
+
+// Reset forgets any partially parsed request, e.g. when the Parser is reused
+// for a new connection. The limits are kept.
+func (p *Parser) Reset() {
+	*p = Parser{
+		limits:   p.limits,
+		ready:    p.ready,
+		fields:   p.fields[:0],
+		trailers: p.trailers[:0],
+	}
+}
+
+// NeedsContinue reports, after Parse returned ErrIncomplete, that the header
+// section is complete and valid, the HTTP/1.1 request said
+// "Expect: 100-continue", its body is still pending, and the interim response
+// has not been acknowledged with ContinueSent yet. The server then writes
+// Continue once and calls ContinueSent.
+func (p *Parser) NeedsContinue() bool {
+	return p.expect && !p.contSent && p.state > stateHeaders && p.state < stateDone
+}
+
+// ContinueSent records that the server wrote Continue for the current request.
+func (p *Parser) ContinueSent() { p.contSent = true }
+
+// Parse parses one request from buf, which starts at the first byte of the
+// request.
+//
+//   - (n, nil): a complete request occupies buf[:n] and req describes it.
+//     The Parser is ready for the next request, which the caller passes as
+//     buf[n:] (pipelining).
+//   - (0, ErrIncomplete): call again once more bytes were appended to buf.
+//     Between calls the caller may only append (reallocating is fine if the
+//     content, including in-place changes made by Parse, is preserved).
+//   - (0, *Error): the request is malformed or over a limit; answer with
+//     AppendError and close the connection. The Parser is reset.
+//
+// req is only written when a request is complete; its strings reference buf
+// (see Request for the lifetime rule). Chunked bodies are decoded in place,
+// so Parse writes to buf[:n].
+func (p *Parser) Parse(buf []byte, req *Request) (int, error) {
+	if !p.ready {
+		p.limits = p.limits.normalized()
+		p.ready = true
+	}
+	if len(buf) < p.seen {
+		// The caller broke the append-only contract; start over rather
+		// than index out of range.
+		p.Reset()
+	}
+	var err error
+	for err == nil {
+		switch p.state {
+		case stateRequestLine:
+			err = p.requestLine(buf)
+		case stateHeaders:
+			err = p.headerLines(buf)
+		case stateBody:
+			err = p.fixedBody(buf)
+		case stateChunkSize:
+			err = p.chunkSize(buf)
+		case stateChunkData:
+			err = p.chunkData(buf)
+		case stateChunkDataEnd:
+			err = p.chunkDataEnd(buf)
+		case stateTrailers:
+			err = p.trailerLines(buf)
+		default: // stateDone
+			n := p.pos
+			if req != nil {
+				p.fill(buf, req)
+			}
+			p.Reset()
+			return n, nil
+		}
+	}
+	if err == ErrIncomplete {
+		p.seen = len(buf)
+	} else {
+		p.Reset()
+	}
+	return 0, err
+}
+
+// nextLine finds the CRLF-terminated line starting at p.pos and returns its
+// bounds without the CRLF. The LF must lie before limit (an absolute offset),
+// otherwise tooLong is returned, as soon as limit bytes arrived without one.
+// A line ending in a bare LF is rejected with bareLF: accepting it is a
+// request smuggling vector when a front end treats it differently.
+func (p *Parser) nextLine(buf []byte, limit int, tooLong, bareLF *Error) (start, end int, err error) {
+	i := bytes.IndexByte(buf[p.scan:], '\n')
+	if i < 0 {
+		p.scan = len(buf)
+		if len(buf) >= limit {
+			return 0, 0, tooLong
+		}
+		return 0, 0, ErrIncomplete
+	}
+	lf := p.scan + i
+	if lf >= limit {
+		return 0, 0, tooLong
+	}
+	start = p.pos
+	p.pos, p.scan = lf+1, lf+1
+	if lf == start || buf[lf-1] != '\r' {
+		return 0, 0, bareLF
+	}
+	return start, lf - 1, nil
+}
+
+func (p *Parser) requestLine(buf []byte) error {
+	if p.pos == 0 && len(buf) > 0 {
+		// RFC 9112 §2.2: one empty line before the request line is
+		// ignored (some clients send CRLF after a POST body).
+		switch buf[0] {
+		case '\r':
+			if len(buf) < 2 {
+				return ErrIncomplete
+			}
+			if buf[1] != '\n' {
+				return errBadRequestLine
+			}
+			p.pos, p.scan = 2, 2
+		case '\n':
+			return errBareLFRequestLine
+		}
+	}
+	scanned := p.scan
+	limit := p.pos + p.limits.MaxRequestLine + 2
+	start, end, err := p.nextLine(buf, limit, errURITooLong, errBareLFRequestLine)
+	if err == ErrIncomplete || err == errURITooLong {
+		// Reject garbage (binary data, TLS handshakes) without waiting for
+		// MaxRequestLine bytes; only bytes not examined before (and below
+		// the limit, so the verdict does not depend on how the bytes were
+		// split) are checked.
+		if hi := min(len(buf), limit); scanned < hi {
+			for _, c := range buf[scanned:hi] {
+				if !lineTable[c] {
+					return errBadRequestLine
+				}
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := p.parseRequestLine(buf, start, end); err != nil {
+		return err
+	}
+	p.hdrStart = p.pos
+	p.state = stateHeaders
+	return nil
+}
+
+// parseRequestLine parses request-line = method SP request-target SP
+// HTTP-version (RFC 9112 §3) in buf[start:end]. Exactly one SP separates the
+// parts; anything else is 400 (lenient whitespace parsing is a smuggling
+// vector, RFC 9112 §3).
+func (p *Parser) parseRequestLine(buf []byte, start, end int) error {
+	line := buf[start:end]
+
+	// method = token
+	i := 0
+	for i < len(line) && tokenTable[line[i]] {
+		i++
+	}
+	if i == 0 || i == len(line) || line[i] != ' ' {
+		return errBadMethod
+	}
+	method := line[:i]
+
+	// request-target: validated byte by byte against RFC 3986.
+	ts := i + 1
+	j := ts
+	query := -1
+	brackets := false
+loop:
+	for j < len(line) {
+		c := line[j]
+		if pathTable[c] {
+			j++
+			continue
+		}
+		switch c {
+		case '?':
+			if query < 0 {
+				query = j
+			}
+			j++
+		case '%':
+			// pct-encoded = "%" HEXDIG HEXDIG
+			if j+2 >= len(line) || !isHex(line[j+1]) || !isHex(line[j+2]) {
+				return errBadTarget
+			}
+			j += 3
+		case '[', ']':
+			brackets = true // only valid in an IP-literal authority
+			j++
+		case ' ':
+			break loop
+		default:
+			return errBadTarget
+		}
+	}
+	if j == ts || j == len(line) {
+		return errBadTarget
+	}
+	target := line[ts:j]
+
+	// HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive.
+	v := line[j+1:]
+	if len(v) != 8 || string(v[:5]) != "HTTP/" || v[6] != '.' ||
+		v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9' {
+		return errBadVersion
+	}
+	if v[5] != '1' || v[7] > '1' {
+		return errVersion // well-formed but not 1.0/1.1: 505
+	}
+	p.minor = int(v[7] - '0')
+
+	if string(method) == "CONNECT" {
+		return errConnect // authority-form / tunnels are not implemented: 501
+	}
+
+	p.method = span{start, i}
+	p.target = span{start + ts, len(target)}
+	switch {
+	case target[0] == '/':
+		// origin-form = absolute-path [ "?" query ]
+		if brackets {
+			return errBadTarget
+		}
+		if query < 0 {
+			p.path = p.target
+		} else {
+			p.path = span{start + ts, query - ts}
+			p.query = span{start + query + 1, j - query - 1}
+		}
+	case len(target) == 1 && target[0] == '*':
+		// asterisk-form, only for a server-wide OPTIONS (RFC 9112 §3.2.4).
+		if string(method) != "OPTIONS" {
+			return errAsterisk
+		}
+		p.path = p.target
+	default:
+		return p.absoluteForm(buf, start+ts, target, query >= 0, brackets)
+	}
+	return nil
+}
+
+// absoluteForm parses an absolute-form target (RFC 9112 §3.2.2), which a
+// server must accept. Only the http and https schemes are accepted; this is
+// an origin server, not a proxy. The authority must be a valid non-empty host
+// (RFC 9110 §4.2.1) without userinfo.
+func (p *Parser) absoluteForm(buf []byte, off int, t []byte, hasQuery, brackets bool) error {
+	var rest int
+	switch {
+	case len(t) >= 7 && equalFold(t[:7], "http://"):
+		rest = 7
+	case len(t) >= 8 && equalFold(t[:8], "https://"):
+		rest = 8
+	default:
+		if len(t) > 0 && tokenTable[t[0]] && bytes.IndexByte(t, ':') > 0 {
+			return errScheme
+		}
+		return errBadTarget // e.g. authority-form with a method other than CONNECT
+	}
+	a := rest
+	for a < len(t) && t[a] != '/' && t[a] != '?' {
+		a++
+	}
+	auth := t[rest:a]
+	if len(auth) == 0 {
+		return errBadHost
+	}
+	if bytes.IndexByte(auth, '@') >= 0 {
+		return errUserinfo
+	}
+	if !validHost(auth) {
+		return errBadHost
+	}
+	if brackets && (bytes.IndexByte(t[a:], '[') >= 0 || bytes.IndexByte(t[a:], ']') >= 0) {
+		return errBadTarget
+	}
+	p.host = span{off + rest, len(auth)}
+	p.hostFromTarget = true
+	q := len(t)
+	if hasQuery {
+		q = a + bytes.IndexByte(t[a:], '?')
+		p.query = span{off + q + 1, len(t) - q - 1}
+	}
+	if q == a {
+		p.pathSlash = true
+	} else {
+		p.path = span{off + a, q - a}
+	}
+	return nil
+}
+
+func (p *Parser) headerLines(buf []byte) error {
+	limit := p.hdrStart + p.limits.MaxHeaderBytes
+	for {
+		start, end, err := p.nextLine(buf, limit, errHeaderTooBig, errBareLFField)
+		if err != nil {
+			return err
+		}
+		if start == end {
+			return p.endHeaders()
+		}
+		if len(p.fields) >= p.limits.MaxHeaderCount {
+			return errTooManyFields
+		}
+		f, err := parseField(buf, start, end)
+		if err != nil {
+			return err
+		}
+		p.fields = append(p.fields, f)
+		if err := p.inspect(buf, f); err != nil {
+			return err
+		}
+	}
+}
+
+// parseField parses field-line = field-name ":" OWS field-value OWS
+// (RFC 9112 §5) in buf[start:end].
+func parseField(buf []byte, start, end int) (field, error) {
+	if isOWS(buf[start]) {
+		// obs-fold (RFC 9112 §5.2) or whitespace before the first field
+		// (§2.2): both are rejected, as folding lets a proxy and a server
+		// disagree about where a value ends.
+		return field{}, errObsFold
+	}
+	k := start
+	for k < end && tokenTable[buf[k]] {
+		k++
+	}
+	// No whitespace between name and colon (RFC 9112 §5.1, CVE-2019-16276:
+	// "Transfer-Encoding : chunked" must not be taken for a different field).
+	if k == start || k == end || buf[k] != ':' {
+		return field{}, errBadFieldName
+	}
+	v, e := k+1, end
+	for v < e && isOWS(buf[v]) {
+		v++
+	}
+	for e > v && isOWS(buf[e-1]) {
+		e--
+	}
+	// field-value = *( field-vchar / SP / HTAB ): no CR, LF, NUL or other
+	// controls (CVE-2022-1705: "Transfer-Encoding: \rchunked"); obs-text is
+	// allowed.
+	for _, c := range buf[v:e] {
+		if !valueTable[c] {
+			return field{}, errBadFieldValue
+		}
+	}
+	return field{span{start, k - start}, span{v, e - v}}, nil
+}
+
+// inspect records the header fields that affect parsing.
+func (p *Parser) inspect(buf []byte, f field) error {
+	name := buf[f.name.off : f.name.off+f.name.n]
+	value := buf[f.value.off : f.value.off+f.value.n]
+	switch len(name) {
+	case 4:
+		if equalFold(name, "host") {
+			p.hostCount++
+			if p.hostCount > 1 {
+				return errMultiHost // RFC 9112 §3.2
+			}
+			if !validHost(value) {
+				return errBadHost
+			}
+			if !p.hostFromTarget {
+				p.host = f.value
+			}
+		}
+	case 6:
+		if equalFold(name, "expect") {
+			// RFC 9110 §10.1.1: only 100-continue is defined.
+			if equalFold(value, "100-continue") {
+				p.expect = p.minor == 1
+			} else {
+				p.expectBad = true
+			}
+		}
+	case 10:
+		if equalFold(name, "connection") {
+			p.connection(value)
+		}
+	case 14:
+		if equalFold(name, "content-length") {
+			return p.contentLength(value)
+		}
+	case 17:
+		if equalFold(name, "transfer-encoding") {
+			return p.transferEncoding(value)
+		}
+	}
+	return nil
+}
+
+// connection records the close and keep-alive options (RFC 9110 §7.6.1).
+func (p *Parser) connection(v []byte) {
+	for len(v) > 0 {
+		i := bytes.IndexByte(v, ',')
+		var opt []byte
+		if i < 0 {
+			opt, v = v, nil
+		} else {
+			opt, v = v[:i], v[i+1:]
+		}
+		opt = trimOWS(opt)
+		if equalFold(opt, "close") {
+			p.connClose = true
+		} else if equalFold(opt, "keep-alive") {
+			p.connKeepAlive = true
+		}
+	}
+}
+
+// contentLength parses Content-Length = 1*DIGIT (RFC 9112 §6.3), also as a
+// list of identical values, which RFC 9110 §8.6 allows a recipient to accept.
+// Signs, hex, inner whitespace, empty elements, overflow and differing values
+// (in one field or several) are rejected: two parsers picking different values
+// is the classic smuggling attack (CVE-2015-5740).
+func (p *Parser) contentLength(v []byte) error {
+	i := 0
+	for {
+		for i < len(v) && isOWS(v[i]) {
+			i++
+		}
+		d := i
+		var n int64
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			c := int64(v[i] - '0')
+			if n > (1<<63-1-c)/10 {
+				return errBadContentLength
+			}
+			n = n*10 + c
+			i++
+		}
+		if i == d {
+			return errBadContentLength
+		}
+		if p.clSeen && n != p.cl {
+			return errMultiCL
+		}
+		p.cl, p.clSeen = n, true
+		for i < len(v) && isOWS(v[i]) {
+			i++
+		}
+		if i == len(v) {
+			return nil
+		}
+		if v[i] != ',' {
+			return errBadContentLength
+		}
+		i++
+	}
+}
+
+// transferEncoding parses one Transfer-Encoding field (RFC 9112 §6.1). Several
+// fields form one list.
+func (p *Parser) transferEncoding(v []byte) error {
+	if p.minor == 0 {
+		// RFC 9112 §6.1: an HTTP/1.0 recipient cannot be trusted to
+		// understand chunked framing; a TE on HTTP/1.0 means a confused or
+		// hostile intermediary.
+		return errTEHTTP10
+	}
+	p.teSeen = true
+	for {
+		i := bytes.IndexByte(v, ',')
+		var elem []byte
+		if i < 0 {
+			elem = v
+		} else {
+			elem = v[:i]
+		}
+		elem = trimOWS(elem)
+		params := false
+		if k := bytes.IndexByte(elem, ';'); k >= 0 {
+			elem, params = trimOWS(elem[:k]), true
+		}
+		if !isToken(elem) {
+			return errBadTE // also catches empty list elements
+		}
+		if p.teLastChunked {
+			// Something follows chunked: either chunked twice or chunked
+			// not final. Both leave the body length undeterminable
+			// (RFC 9112 §6.3) and are rejected.
+			if equalFold(elem, "chunked") {
+				return errTEChunkedTwice
+			}
+			return errTENotChunkedFinal
+		}
+		switch {
+		case equalFold(elem, "chunked"):
+			if params {
+				return errBadTE // chunked takes no parameters
+			}
+			p.teLastChunked = true
+		case equalFold(elem, "identity"):
+			// "identity" was removed by RFC 7230; some old parsers read
+			// it as "no body", so it is a smuggling vector: 400.
+			return errTEIdentity
+		default:
+			p.teOther = true
+		}
+		if i < 0 {
+			return nil
+		}
+		v = v[i+1:]
+	}
+}
+
+// endHeaders validates the header section as a whole and decides how the
+// body is framed (RFC 9112 §6.3).
+func (p *Parser) endHeaders() error {
+	p.hdrBytes = p.pos - p.hdrStart
+	if p.hostCount == 0 && p.minor == 1 {
+		return errNoHost // RFC 9112 §3.2
+	}
+	if p.teSeen {
+		if p.clSeen {
+			// RFC 9112 §6.1 allows a server to reject this; it is the
+			// CL.TE / TE.CL smuggling primitive, so we always do.
+			return errTEAndCL
+		}
+		if !p.teLastChunked {
+			return errTENotChunkedFinal // RFC 9112 §6.3: MUST 400
+		}
+		if p.teOther {
+			return errTEUnsupported // RFC 9112 §6.1: unknown coding, 501
+		}
+	}
+	// Limits and expectations are checked before any 100 Continue is sent.
+	if p.clSeen && p.cl > p.limits.MaxBodySize {
+		return errBodyTooLarge
+	}
+	if p.expectBad {
+		return errExpectation
+	}
+	switch {
+	case p.teSeen:
+		p.bodyStart, p.w = p.pos, p.pos
+		p.state = stateChunkSize
+	case p.clSeen && p.cl > 0:
+		p.bodyStart = p.pos
+		p.state = stateBody
+	default:
+		p.state = stateDone
+	}
+	return nil
+}
+
+func (p *Parser) fixedBody(buf []byte) error {
+	if int64(len(buf)-p.bodyStart) < p.cl {
+		return ErrIncomplete
+	}
+	p.pos = p.bodyStart + int(p.cl)
+	p.state = stateDone
+	return nil
+}
+
+// Static strings for the standard methods, so Method does not reference the
+// buffer for them.
+var methods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"}
+
+func methodString(buf []byte, s span) string {
+	m := buf[s.off : s.off+s.n]
+	for _, k := range methods {
+		if string(m) == k {
+			return k
+		}
+	}
+	return s.str(buf)
+}
+
+// fill publishes the completed request into req.
+func (p *Parser) fill(buf []byte, req *Request) {
+	req.method = methodString(buf, p.method)
+	req.target = p.target.str(buf)
+	if p.pathSlash {
+		req.path = "/"
+	} else {
+		req.path = p.path.str(buf)
+	}
+	req.query = p.query.str(buf)
+	req.host = p.host.str(buf)
+	req.minor = p.minor
+	req.headers = fillHeaders(buf, req.headers[:0], p.fields)
+	if len(p.trailers) > 0 {
+		req.trailers = fillHeaders(buf, req.trailers[:0], p.trailers)
+	} else {
+		req.trailers = req.trailers[:0]
+	}
+	req.chunked = p.teSeen
+	req.body = nil
+	req.contentLength = -1
+	switch {
+	case p.teSeen:
+		if p.w > p.bodyStart {
+			req.body = buf[p.bodyStart:p.w:p.w]
+		}
+	case p.clSeen:
+		req.contentLength = p.cl
+		if p.cl > 0 {
+			end := p.bodyStart + int(p.cl)
+			req.body = buf[p.bodyStart:end:end]
+		}
+	}
+	if p.minor == 1 {
+		req.keepAlive = !p.connClose
+	} else {
+		req.keepAlive = p.connKeepAlive && !p.connClose
+	}
+	req.expect = p.expect
+}
+
+func fillHeaders(buf []byte, dst []Header, fs []field) []Header {
+	for _, f := range fs {
+		dst = append(dst, Header{f.name.str(buf), f.value.str(buf)})
+	}
+	return dst
+}

@@ -1,0 +1,9 @@
+package protocol
+
+// HeaderComplete reports, after Parse returned ErrIncomplete, that the
+// request's header section is complete and valid and only its body is still
+// pending. The server uses it to switch from the header timeout to the body
+// timeout.
+func (p *Parser) HeaderComplete() bool {
+	return p.state > stateHeaders && p.state < stateDone
+}

@@ -1,0 +1,168 @@
+package protocol
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// Header is one field line of a request: Name exactly as received (not
+// canonicalised) and Value without the surrounding optional whitespace.
+//
+// Like everything a Request returns, both strings reference the connection's
+// input buffer and are valid only until the handler returns.
+type Header struct {
+	Name, Value string
+}
+
+// Request is a parsed request.
+//
+// Lifetime rule: every string and []byte a Request returns references the
+// connection's input buffer (zero-copy, via unsafe.String) and is valid only
+// until the handler returns. The server reuses that buffer for the next
+// request, so a retained string silently changes content. To keep data longer,
+// copy it with Clone (the whole request) or CloneString (one string). The only
+// exceptions are Proto and, for the standard methods (GET, HEAD, POST, PUT,
+// DELETE, CONNECT, OPTIONS, TRACE, PATCH), Method, which return static strings.
+type Request struct {
+	method, target, path, query, host string
+	minor                             int
+	headers, trailers                 []Header
+	body                              []byte
+	contentLength                     int64
+	chunked, keepAlive, expect        bool
+}
+
+// Method returns the request method, e.g. "GET". Methods are case-sensitive
+// tokens; unknown methods such as "PURGE" are returned as received.
+func (r *Request) Method() string { return r.method }
+
+// Target returns the request-target exactly as received.
+func (r *Request) Target() string { return r.target }
+
+// Path returns the path part of the target, still percent-encoded: for
+// origin-form the part before '?', for absolute-form the path of the URI ("/"
+// when it is empty), and "*" for asterisk-form.
+func (r *Request) Path() string { return r.path }
+
+// Query returns the part of the target after '?', without it; "" if none.
+func (r *Request) Query() string { return r.query }
+
+// Proto returns "HTTP/1.1" or "HTTP/1.0".
+func (r *Request) Proto() string {
+	if r.minor == 0 {
+		return "HTTP/1.0"
+	}
+	return "HTTP/1.1"
+}
+
+// ProtoMinor returns the minor version: 1 or 0.
+func (r *Request) ProtoMinor() int { return r.minor }
+
+// Host returns the Host header value or, for an absolute-form target, the
+// authority of the target (RFC 9112 §3.2.2: the Host field is then ignored).
+// It is syntactically valid (uri-host [":" port]) but may be empty for
+// HTTP/1.0 requests without Host or an empty Host field.
+func (r *Request) Host() string { return r.host }
+
+// Header returns the value of the first field named name (ASCII
+// case-insensitive), or "" if there is none.
+func (r *Request) Header(name string) string {
+	for i := range r.headers {
+		if equalFoldString(r.headers[i].Name, name) {
+			return r.headers[i].Value
+		}
+	}
+	return ""
+}
+
+// Headers returns all header fields in received order. The slice is internal
+// to the Request and reused for the next request: do not retain or modify it.
+func (r *Request) Headers() []Header { return r.headers }
+
+// Trailers returns the trailer fields of a chunked request, in received order,
+// or nil. The same retention rule as Headers applies. Trailer fields are never
+// merged into the header fields (RFC 9110 §6.5.1).
+func (r *Request) Trailers() []Header { return r.trailers }
+
+// Body returns the whole decoded body, or nil if the request has none. A
+// chunked body is decoded in place in the connection's buffer. The slice's
+// capacity equals its length, so appending to it never overwrites the next
+// pipelined request.
+func (r *Request) Body() []byte { return r.body }
+
+// ContentLength returns the declared Content-Length, or -1 when the request
+// had no Content-Length field or used chunked transfer coding.
+func (r *Request) ContentLength() int64 { return r.contentLength }
+
+// Chunked reports whether the body used chunked transfer coding.
+func (r *Request) Chunked() bool { return r.chunked }
+
+// KeepAlive reports whether the client wishes to keep the connection open:
+// for HTTP/1.1 unless it sent "Connection: close", for HTTP/1.0 only when it
+// sent "Connection: keep-alive" (and not close).
+func (r *Request) KeepAlive() bool { return r.keepAlive }
+
+// ExpectContinue reports whether an HTTP/1.1 request carried
+// "Expect: 100-continue". HTTP/1.0 requests always report false (RFC 9110
+// §10.1.1: the expectation must be ignored).
+func (r *Request) ExpectContinue() bool { return r.expect }
+
+// Clone returns a deep copy of r whose strings and body live in memory of
+// their own, so it stays valid after the handler returns. It allocates.
+func (r *Request) Clone() *Request {
+	n := len(r.method) + len(r.target) + len(r.path) + len(r.query) + len(r.host) + len(r.body)
+	for _, h := range r.headers {
+		n += len(h.Name) + len(h.Value)
+	}
+	for _, h := range r.trailers {
+		n += len(h.Name) + len(h.Value)
+	}
+	a := arena{b: make([]byte, 0, n)}
+	c := &Request{
+		method:        a.str(r.method),
+		target:        a.str(r.target),
+		path:          a.str(r.path),
+		query:         a.str(r.query),
+		host:          a.str(r.host),
+		minor:         r.minor,
+		contentLength: r.contentLength,
+		chunked:       r.chunked,
+		keepAlive:     r.keepAlive,
+		expect:        r.expect,
+	}
+	if r.headers != nil {
+		c.headers = make([]Header, len(r.headers))
+		for i, h := range r.headers {
+			c.headers[i] = Header{a.str(h.Name), a.str(h.Value)}
+		}
+	}
+	if r.trailers != nil {
+		c.trailers = make([]Header, len(r.trailers))
+		for i, h := range r.trailers {
+			c.trailers[i] = Header{a.str(h.Name), a.str(h.Value)}
+		}
+	}
+	if r.body != nil {
+		start := len(a.b)
+		a.b = append(a.b, r.body...)
+		c.body = a.b[start:len(a.b):len(a.b)]
+	}
+	return c
+}
+
+// arena hands out strings backed by one preallocated byte slice. The slice
+// never grows (its capacity is computed up front), so the strings stay valid.
+type arena struct{ b []byte }
+
+func (a *arena) str(s string) string {
+	if s == "" {
+		return ""
+	}
+	start := len(a.b)
+	a.b = append(a.b, s...)
+	return unsafe.String(&a.b[start], len(s))
+}
+
+// CloneString returns a copy of s that does not reference the connection's
+// buffer; use it for any request string kept after the handler returns.
+func CloneString(s string) string { return strings.Clone(s) }

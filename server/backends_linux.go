@@ -1,0 +1,5 @@
+package server
+
+// The backends this platform offers register themselves on import, so a
+// program that embeds the server can select any of them by name.
+import _ "github.com/miniasync/miniasync/poller/epoll"

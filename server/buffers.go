@@ -1,0 +1,34 @@
+package server
+
+import "sync"
+
+// bufferSize is the size of pooled I/O buffers: a typical request or
+// response fits, and an idle connection returns its buffers to the pool.
+const bufferSize = 4 << 10
+
+// The pool holds array pointers, so putting a buffer back does not allocate
+// a slice header the way pooling *[]byte would.
+var bufferPool = sync.Pool{New: func() any { return new([bufferSize]byte) }}
+
+// getBuffer returns an empty buffer of bufferSize capacity.
+func getBuffer() []byte { return bufferPool.Get().(*[bufferSize]byte)[:0] }
+
+// putBuffer returns a buffer to the pool. Buffers grown past bufferSize are
+// left to the collector, so the pool never pins large allocations.
+func putBuffer(b []byte) {
+	if cap(b) != bufferSize {
+		return
+	}
+	bufferPool.Put((*[bufferSize]byte)(b[:bufferSize]))
+}
+
+// growBuffer returns b with room for more input, keeping its content.
+func growBuffer(b []byte) []byte {
+	if cap(b) == 0 {
+		return getBuffer()
+	}
+	grown := make([]byte, len(b), 2*cap(b))
+	copy(grown, b)
+	putBuffer(b)
+	return grown
+}

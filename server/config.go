@@ -1,0 +1,129 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultAddr              = "0.0.0.0:7878"
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadBodyTimeout   = 30 * time.Second
+	DefaultIdleTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	// DefaultQueuePerWorker sizes the worker queue: Workers times this.
+	DefaultQueuePerWorker = 256
+)
+
+// Config configures a Server. The zero value is usable: every zero field
+// takes the default its comment names.
+type Config struct {
+	// Addr is the TCP address to listen on. Default "0.0.0.0:7878".
+	Addr string
+	// Workers is the number of goroutines that run handlers. Default
+	// GOMAXPROCS. A handler that blocks holds one worker for that time.
+	Workers int
+	// QueueSize is how many ready connections may wait for a worker
+	// before the event loop itself waits. Default Workers*256.
+	QueueSize int
+	// Backend names the poller backend (see poller.Available). Default
+	// the platform's preferred one: epoll on Linux, kqueue on the BSDs.
+	Backend string
+	// BackendOptions carries settings of the backend's own type, such as
+	// a netpoll.Config for Backend "netpoll". Default nil: the backend's
+	// defaults.
+	BackendOptions any
+	// Logger receives the server's diagnostics; nothing is logged per
+	// request. Default zap.NewNop().
+	Logger *zap.Logger
+	// Limits caps request sizes (see protocol.Limits); zero fields take
+	// protocol's defaults: 8 KiB request line, 64 KiB and 100 header
+	// fields, 10 MiB body.
+	Limits protocol.Limits
+	// ReadHeaderTimeout bounds the time from a request's first byte to the
+	// end of its header section (slow-header clients). Default 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadBodyTimeout bounds the time from the end of the header section
+	// to the end of the body. Default 30s.
+	ReadBodyTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends nothing for
+	// this long between requests. Default 60s.
+	IdleTimeout time.Duration
+	// WriteTimeout closes a connection whose client reads none of the
+	// pending response for this long. Default 30s.
+	WriteTimeout time.Duration
+}
+
+// withDefaults returns c with every zero field replaced by its default, or
+// an error naming the first invalid field.
+func (c Config) withDefaults() (Config, error) {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("server: Workers must be positive, got %d", c.Workers)
+	}
+	if c.QueueSize == 0 {
+		c.QueueSize = c.Workers * DefaultQueuePerWorker
+	}
+	if c.QueueSize < 0 {
+		return c, fmt.Errorf("server: QueueSize must not be negative, got %d", c.QueueSize)
+	}
+	if c.Backend == "" {
+		c.Backend = poller.Default()
+		if c.Backend == "" {
+			return c, errors.New("server: no poller backend is available on this platform")
+		}
+	}
+	if _, err := poller.Lookup(c.Backend); err != nil {
+		return c, fmt.Errorf("server: %w", err)
+	}
+	if c.Logger == nil {
+		c.Logger = zap.NewNop()
+	}
+	def := protocol.DefaultLimits()
+	if c.Limits.MaxRequestLine == 0 {
+		c.Limits.MaxRequestLine = def.MaxRequestLine
+	}
+	if c.Limits.MaxHeaderBytes == 0 {
+		c.Limits.MaxHeaderBytes = def.MaxHeaderBytes
+	}
+	if c.Limits.MaxHeaderCount == 0 {
+		c.Limits.MaxHeaderCount = def.MaxHeaderCount
+	}
+	if c.Limits.MaxBodySize == 0 {
+		c.Limits.MaxBodySize = def.MaxBodySize
+	}
+	if c.Limits.MaxRequestLine < 0 || c.Limits.MaxHeaderBytes < 0 || c.Limits.MaxHeaderCount < 0 || c.Limits.MaxBodySize < 0 {
+		return c, fmt.Errorf("server: Limits must not be negative: %+v", c.Limits)
+	}
+	for _, t := range []struct {
+		d   *time.Duration
+		def time.Duration
+		n   string
+	}{
+		{&c.ReadHeaderTimeout, DefaultReadHeaderTimeout, "ReadHeaderTimeout"},
+		{&c.ReadBodyTimeout, DefaultReadBodyTimeout, "ReadBodyTimeout"},
+		{&c.IdleTimeout, DefaultIdleTimeout, "IdleTimeout"},
+		{&c.WriteTimeout, DefaultWriteTimeout, "WriteTimeout"},
+	} {
+		if *t.d == 0 {
+			*t.d = t.def
+		}
+		if *t.d < 0 {
+			return c, fmt.Errorf("server: %s must not be negative, got %v", t.n, *t.d)
+		}
+	}
+	return c, nil
+}

@@ -1,0 +1,397 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+)
+
+const (
+	// readBudget caps the bytes one connection reads per turn, so one
+	// fat sender cannot starve the others.
+	readBudget = 64 << 10
+	// outHighWater stops handling pipelined requests until the output
+	// written so far has drained: output per connection stays bounded.
+	outHighWater = 64 << 10
+	// lingerTimeout bounds how long a connection we are closing is read
+	// and discarded after our FIN, so the client gets our last response
+	// instead of a reset caused by its unread bytes.
+	lingerTimeout = time.Second
+	// lingerDiscard caps the bytes discarded while lingering.
+	lingerDiscard = 256 << 10
+)
+
+// conn is the server's state for one connection. Fields below own are
+// touched only by the connection's current owner (see ownership.go);
+// deadline and idle are read by the loop's sweep.
+type conn struct {
+	srv *Server
+	pc  poller.Conn
+
+	own ownership
+	// deadline is when the loop closes the connection if it is still
+	// armed, in Unix nanoseconds of the loop's clock.
+	deadline atomic.Int64
+	// idle: no partial request and no pending output; a shutdown closes
+	// idle connections at once.
+	idle atomic.Bool
+
+	// The event that gave the current owner the connection.
+	event poller.EventKind
+	data  []byte
+	cause error
+
+	in  []byte // unconsumed input
+	out []byte // output not yet written
+
+	parser *protocol.Parser
+	req    protocol.Request
+	res    protocol.Response
+
+	// reqStart is when the first byte of the request being read arrived
+	// (loop clock); zero between requests.
+	reqStart int64
+	// bodyStart is when that request's header section was complete.
+	bodyStart  int64
+	eof        bool // the peer closed its side
+	closeAfter bool // close once the output is written
+	lingering  bool // our FIN is sent; discarding input until the peer's
+	discarded  int
+}
+
+// turn is one worker's turn with the connection: read what arrived, answer
+// every complete request, write, and hand the connection back.
+func (c *conn) turn() {
+	switch c.event {
+	case poller.EventClosed:
+		c.srv.log.Debug("connection failed", zap.Error(c.cause))
+		c.close()
+		return
+	case poller.EventReadable:
+		if c.lingering {
+			c.linger()
+			return
+		}
+		if err := c.fill(); err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.close() // reset or another socket error: nobody to answer
+				return
+			}
+			c.eof = true
+		}
+	}
+	if !c.flush() {
+		return
+	}
+	for {
+		more := c.handleRequests()
+		if !c.flush() {
+			return
+		}
+		if !more {
+			break
+		}
+	}
+	switch {
+	case c.closeAfter:
+		c.finish()
+	case c.eof:
+		c.close() // whatever partial request is left can never complete
+	case c.srv.forced.Load():
+		c.close()
+	case len(c.in) == 0 && c.srv.draining.Load():
+		c.close()
+	default:
+		c.arm(poller.Readable)
+	}
+}
+
+// fill reads input: the bytes the event carried, or from the socket up to
+// readBudget.
+func (c *conn) fill() error {
+	if c.data != nil {
+		c.startRequest()
+		if c.in == nil {
+			c.in = getBuffer()
+		}
+		c.in = append(c.in, c.data...)
+		c.data = nil
+		return nil
+	}
+	for budget := readBudget; budget > 0; {
+		if len(c.in) == cap(c.in) {
+			c.in = growBuffer(c.in)
+		}
+		n, err := c.pc.Read(c.in[len(c.in):cap(c.in)])
+		if n > 0 {
+			c.startRequest()
+			c.in = c.in[:len(c.in)+n]
+			budget -= n
+		}
+		switch {
+		case errors.Is(err, poller.ErrWouldBlock):
+			return nil
+		case err != nil:
+			return err
+		case len(c.in) < cap(c.in):
+			// A short read: the socket is most likely drained. If not,
+			// level-triggered re-arming reports the rest at once.
+			return nil
+		}
+	}
+	return nil
+}
+
+// startRequest notes the arrival time of a request's first byte, for the
+// read-header timeout.
+func (c *conn) startRequest() {
+	if len(c.in) == 0 && c.reqStart == 0 {
+		c.reqStart = c.srv.now.Load()
+	}
+}
+
+// handleRequests answers every complete request in the input, in order,
+// until the output reaches outHighWater or the connection is to close. It
+// reports whether it stopped at outHighWater with input left to handle.
+func (c *conn) handleRequests() (more bool) {
+	off := 0
+	for !c.closeAfter && off < len(c.in) {
+		if len(c.out) >= outHighWater {
+			more = true
+			break
+		}
+		n, err := c.parser.Parse(c.in[off:], &c.req)
+		if errors.Is(err, protocol.ErrIncomplete) {
+			if c.parser.NeedsContinue() {
+				c.out = append(c.outBuf(), protocol.Continue...)
+				c.parser.ContinueSent()
+			}
+			if c.bodyStart == 0 && c.parser.HeaderComplete() {
+				c.bodyStart = c.srv.now.Load()
+			}
+			break
+		}
+		if err != nil {
+			c.reject(err)
+			break
+		}
+		c.serveRequest()
+		off += n
+		c.reqStart, c.bodyStart = 0, 0
+		if off < len(c.in) {
+			c.reqStart = c.srv.now.Load() // the next pipelined request is already here
+		}
+	}
+	c.consume(off)
+	return more
+}
+
+// consume drops the first n bytes of input, which the handler no longer
+// references.
+func (c *conn) consume(n int) {
+	if n == 0 {
+		return
+	}
+	if n == len(c.in) {
+		c.in = c.in[:0]
+		return
+	}
+	rest := copy(c.in, c.in[n:])
+	c.in = c.in[:rest]
+}
+
+// reject answers a request the parser refused and closes the connection.
+func (c *conn) reject(err error) {
+	status, reason := 400, "bad request"
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		status, reason = pe.Status, pe.Reason
+	}
+	c.out = protocol.AppendError(c.outBuf(), status, reason)
+	c.closeAfter = true
+	c.in = c.in[:0]
+}
+
+// serveRequest runs the handler for the parsed request and appends the
+// response.
+func (c *conn) serveRequest() {
+	c.res.Reset(&c.req)
+	if !c.callHandler() {
+		c.out = protocol.AppendError(c.outBuf(), 500, "internal server error")
+		c.closeAfter = true
+		return
+	}
+	if c.srv.draining.Load() {
+		c.res.Close() // tell the client not to send more on this connection
+	}
+	out, err := c.res.Build(c.outBuf())
+	if err != nil {
+		c.srv.log.Error("handler built an invalid response", zap.Error(err))
+		c.out = protocol.AppendError(c.out, 500, "internal server error")
+		c.closeAfter = true
+		return
+	}
+	c.out = out
+	if !c.res.KeepAlive() {
+		c.closeAfter = true
+	}
+}
+
+// callHandler runs the handler and reports false when it panicked.
+func (c *conn) callHandler() (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.srv.log.Error("handler panicked", zap.Any("panic", v), zap.Stack("stack"),
+				zap.String("method", c.req.Method()), zap.String("target", c.req.Target()))
+			ok = false
+		}
+	}()
+	c.srv.handler.Serve(&c.req, &c.res)
+	return true
+}
+
+// flush writes pending output. It returns false when the connection is no
+// longer this turn's: armed for writing, or closed.
+func (c *conn) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
+	n, err := c.pc.Write(c.out)
+	if err == nil {
+		c.out = c.out[:0]
+		return true
+	}
+	if !errors.Is(err, poller.ErrWouldBlock) {
+		c.close()
+		return false
+	}
+	rest := copy(c.out, c.out[n:])
+	c.out = c.out[:rest]
+	if n > 0 || c.event != poller.EventWritable {
+		c.setDeadline(c.srv.cfg.WriteTimeout) // progress restarts the clock
+	}
+	c.idle.Store(false)
+	c.handBack(poller.Writable)
+	return false
+}
+
+// finish closes a connection whose last response is written: half-close,
+// then linger briefly so the client reads the response before the close.
+func (c *conn) finish() {
+	if c.eof {
+		c.close()
+		return
+	}
+	if err := c.pc.CloseWrite(); err != nil {
+		c.close()
+		return
+	}
+	c.lingering = true
+	c.in = c.in[:0]
+	c.setDeadline(lingerTimeout)
+	c.idle.Store(true)
+	c.handBack(poller.Readable)
+}
+
+// linger discards input after our FIN until the peer closes.
+func (c *conn) linger() {
+	if cap(c.in) == 0 {
+		c.in = getBuffer()
+	}
+	for c.discarded < lingerDiscard {
+		n, err := c.pc.Read(c.in[:cap(c.in)])
+		c.discarded += n
+		if errors.Is(err, poller.ErrWouldBlock) {
+			c.handBack(poller.Readable) // the deadline set in finish still holds
+			return
+		}
+		if err != nil {
+			break
+		}
+	}
+	c.close()
+}
+
+// arm hands the connection back for reading, with the deadline of the phase
+// it is in.
+func (c *conn) arm(i poller.Interest) {
+	switch {
+	case len(c.in) == 0:
+		c.reqStart, c.bodyStart = 0, 0
+		c.releaseBuffers()
+		c.setDeadline(c.srv.cfg.IdleTimeout)
+		c.idle.Store(true)
+	case c.bodyStart != 0:
+		c.deadline.Store(c.bodyStart + int64(c.srv.cfg.ReadBodyTimeout))
+		c.idle.Store(false)
+	default:
+		c.deadline.Store(c.reqStart + int64(c.srv.cfg.ReadHeaderTimeout))
+		c.idle.Store(false)
+	}
+	if c.deadline.Load() <= c.srv.now.Load() {
+		c.close() // the request ran out of time while being read
+		return
+	}
+	c.handBack(i)
+}
+
+// handBack returns the connection to the poller (see ownership.go). After
+// it, this goroutine must not touch c.
+func (c *conn) handBack(i poller.Interest) {
+	c.event, c.cause = 0, nil
+	c.own.beginArm()
+	if err := c.pc.Arm(i); err != nil {
+		if c.own.reclaim() {
+			c.srv.log.Debug("re-arming failed", zap.Error(err))
+			c.close()
+		}
+		return
+	}
+	c.own.finishArm()
+}
+
+func (c *conn) setDeadline(d time.Duration) {
+	c.deadline.Store(c.srv.now.Load() + int64(d))
+}
+
+// outBuf returns the output buffer, taking one from the pool when the
+// connection holds none.
+func (c *conn) outBuf() []byte {
+	if c.out == nil {
+		c.out = getBuffer()
+	}
+	return c.out
+}
+
+// releaseBuffers returns empty buffers to the pool: an idle connection
+// holds none.
+func (c *conn) releaseBuffers() {
+	if c.in != nil && len(c.in) == 0 {
+		putBuffer(c.in)
+		c.in = nil
+	}
+	if c.out != nil && len(c.out) == 0 {
+		putBuffer(c.out)
+		c.out = nil
+	}
+}
+
+// close closes the connection. Only its owner calls it, once.
+func (c *conn) close() {
+	c.own.markClosed()
+	if err := c.pc.Close(); err != nil {
+		c.srv.log.Debug("closing a connection", zap.Error(err))
+	}
+	c.in, c.out = c.in[:0], c.out[:0]
+	c.releaseBuffers()
+	c.data = nil
+	if c.srv.live.Add(-1) == 0 && c.srv.draining.Load() {
+		c.srv.wake()
+	}
+}

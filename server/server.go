@@ -1,0 +1,294 @@
+// Package server is miniasync's server core: an event loop that moves
+// poller events to a worker pool, and the per-connection HTTP/1.1 state
+// machine the workers run (keep-alive, pipelining with responses in request
+// order, Connection: close, HTTP/1.0 rules, timeouts, backpressure).
+//
+// The event loop never computes: it takes events from the poller, hands
+// each connection to a worker, and between batches sweeps for expired
+// deadlines. Workers read, parse, call the Handler, write, and hand the
+// connection back to the poller themselves (see ownership.go for the
+// protocol that keeps one owner per connection without a lock).
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+	"github.com/miniasync/miniasync/worker"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
+// Close.
+var ErrServerClosed = errors.New("server: closed")
+
+// tick is how often the event loop wakes to sweep for deadlines when
+// nothing else happens; it is the resolution of every timeout.
+const tick = 100 * time.Millisecond
+
+// Server is an HTTP/1.1 server. Create it with New.
+type Server struct {
+	cfg     Config
+	handler Handler
+	log     *zap.Logger
+
+	mu    sync.Mutex // guards poll and the started flag before Serve
+	poll  poller.Poller
+	serve bool
+
+	pool *worker.Pool[*conn]
+	// conns lists the open connections for the loop's sweeps; only the
+	// loop touches it.
+	conns []*conn
+	// live counts open connections; workers decrement it on close.
+	live atomic.Int64
+	// now is the loop's clock in Unix nanoseconds, refreshed once per
+	// batch: deadlines need no finer time and no clock read per request.
+	now atomic.Int64
+	// draining: stop accepting, finish in-flight requests, close the rest.
+	draining atomic.Bool
+	// forced: close every connection as soon as it is not running a
+	// handler.
+	forced atomic.Bool
+	done   chan struct{}
+}
+
+// New checks cfg, fills in defaults, and returns a server that is not yet
+// listening.
+func New(cfg Config, h Handler) (*Server, error) {
+	if h == nil {
+		return nil, errors.New("server: handler is nil")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, handler: h, log: cfg.Logger, done: make(chan struct{})}
+	s.now.Store(time.Now().UnixNano())
+	return s, nil
+}
+
+// Config returns the server's configuration with defaults filled in.
+func (s *Server) Config() Config { return s.cfg }
+
+// Listen opens the poller and binds the listening address, so Addr works
+// before Serve. Serve calls it when it was not called.
+func (s *Server) Listen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.poll != nil {
+		return nil
+	}
+	if s.draining.Load() {
+		return ErrServerClosed
+	}
+	p, err := poller.Open(s.cfg.Backend, poller.Options{Addr: s.cfg.Addr, Logger: s.log, Backend: s.cfg.BackendOptions})
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	s.poll = p
+	return nil
+}
+
+// Addr returns the listening address, or nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.poll == nil {
+		return nil
+	}
+	return s.poll.Addr()
+}
+
+// ListenAndServe listens on Config.Addr and serves until Shutdown or Close,
+// then returns ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	return s.Serve()
+}
+
+// Serve runs the event loop until Shutdown or Close has closed every
+// connection, then returns ErrServerClosed. It may be called once.
+func (s *Server) Serve() error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.serve {
+		s.mu.Unlock()
+		return errors.New("server: Serve called twice")
+	}
+	s.serve = true
+	s.mu.Unlock()
+	defer close(s.done)
+
+	pool, err := worker.New(s.cfg.Workers, s.cfg.QueueSize, (*conn).turn, s.workerPanic)
+	if err != nil {
+		_ = s.poll.Close()
+		return fmt.Errorf("server: %w", err)
+	}
+	s.pool = pool
+	s.log.Info("serving", zap.Stringer("addr", s.poll.Addr()), zap.String("backend", s.cfg.Backend), zap.Int("workers", s.cfg.Workers))
+	loopErr := s.loop()
+	pool.Close()
+	if err := s.poll.Close(); err != nil {
+		s.log.Warn("closing the poller", zap.Error(err))
+	}
+	if loopErr != nil {
+		return loopErr
+	}
+	return ErrServerClosed
+}
+
+// Shutdown stops accepting, lets requests in flight finish, closes idle
+// connections, and returns once every connection is closed and Serve is
+// about to return. When ctx ends first, it closes every connection that is
+// not running a handler (as Close does) and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.beginShutdown() {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.forced.Store(true)
+		s.wake()
+		return ctx.Err()
+	}
+}
+
+// Close stops accepting and closes every connection at once, except those
+// running a handler, which close when the handler returns. It returns when
+// Serve has finished.
+func (s *Server) Close() error {
+	s.forced.Store(true)
+	if !s.beginShutdown() {
+		return nil
+	}
+	<-s.done
+	return nil
+}
+
+// beginShutdown marks the server draining and wakes the loop. It reports
+// false when there is no loop to wait for (never served).
+func (s *Server) beginShutdown() bool {
+	s.draining.Store(true)
+	s.mu.Lock()
+	serving := s.serve
+	if !serving && s.poll != nil {
+		_ = s.poll.Close()
+		s.poll = nil
+	}
+	s.mu.Unlock()
+	if !serving {
+		return false
+	}
+	s.wake()
+	return true
+}
+
+func (s *Server) wake() {
+	if err := s.poll.Wake(); err != nil {
+		s.log.Warn("waking the event loop", zap.Error(err))
+	}
+}
+
+func (s *Server) workerPanic(v any, stack []byte) {
+	s.log.Error("worker panicked outside a handler", zap.Any("panic", v), zap.ByteString("stack", stack))
+}
+
+// loop is the event loop. It returns nil when a shutdown is complete.
+func (s *Server) loop() error {
+	events := make([]poller.Event, 256)
+	nextSweep := time.Now().Add(tick)
+	accepting := true
+	for {
+		n, err := s.poll.Wait(events, tick)
+		if err != nil {
+			return fmt.Errorf("server: event loop: %w", err)
+		}
+		now := time.Now()
+		s.now.Store(now.UnixNano())
+		draining := s.draining.Load()
+		if draining && accepting {
+			accepting = false
+			if err := s.poll.StopAccepting(); err != nil {
+				s.log.Warn("closing the listener", zap.Error(err))
+			}
+			nextSweep = now // sweep idle connections at once
+		}
+		// Sweep before dispatching: a connection whose event is in this
+		// batch is still armed, so one that keeps trickling bytes is
+		// caught at its deadline instead of always looking busy.
+		if !now.Before(nextSweep) {
+			s.sweep(now.UnixNano(), draining, s.forced.Load())
+			nextSweep = now.Add(tick)
+		}
+		for i := range events[:n] {
+			s.dispatch(&events[i])
+			events[i] = poller.Event{} // drop references for the collector
+		}
+		if draining && s.live.Load() == 0 {
+			return nil
+		}
+	}
+}
+
+// dispatch hands one event's connection to the worker pool.
+func (s *Server) dispatch(ev *poller.Event) {
+	if ev.Kind == poller.EventOpened {
+		s.open(ev.Conn)
+		return
+	}
+	c, ok := ev.Conn.Context().(*conn)
+	if !ok || !c.own.take() {
+		return // stale or spurious: someone else owns it, or it is closed
+	}
+	c.event, c.data, c.cause = ev.Kind, ev.Data, ev.Err
+	if err := s.pool.Submit(c); err != nil {
+		c.close() // the pool is closed only after the loop ends; defensive
+	}
+}
+
+// open sets up state for a connection the poller accepted and armed.
+func (s *Server) open(pc poller.Conn) {
+	c := &conn{srv: s, pc: pc}
+	c.parser = protocol.NewParser(s.cfg.Limits)
+	c.setDeadline(s.cfg.IdleTimeout)
+	c.own.v.Store(stateArmed)
+	pc.SetContext(c)
+	s.live.Add(1)
+	s.conns = append(s.conns, c)
+}
+
+// sweep closes armed connections whose deadline passed (or all idle ones
+// when draining, every armed one when forced) and forgets closed ones.
+func (s *Server) sweep(now int64, draining, forced bool) {
+	kept := s.conns[:0]
+	for _, c := range s.conns {
+		if c.own.closed() {
+			continue
+		}
+		if c.own.armed() {
+			expired := c.deadline.Load() <= now
+			if (expired || forced || (draining && c.idle.Load())) && c.own.takeArmed() {
+				c.close()
+				continue
+			}
+		}
+		kept = append(kept, c)
+	}
+	clear(s.conns[len(kept):])
+	s.conns = kept
+}

@@ -1,0 +1,95 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/miniasync/miniasync/internal/suite"
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+	"github.com/miniasync/miniasync/server"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakOptions...) }
+
+// TestSuite runs the integration suite against every backend available on
+// this platform.
+func TestSuite(t *testing.T) {
+	backends := poller.Available()
+	if len(backends) == 0 {
+		t.Fatal("no backend available")
+	}
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) { suite.Run(t, b) })
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	h := server.HandlerFunc(func(*protocol.Request, *protocol.Response) {})
+	for _, tc := range []struct {
+		name string
+		cfg  server.Config
+	}{
+		{"unknown backend", server.Config{Backend: "nope"}},
+		{"negative workers", server.Config{Workers: -1}},
+		{"negative queue", server.Config{QueueSize: -1}},
+		{"negative timeout", server.Config{IdleTimeout: -time.Second}},
+		{"negative limit", server.Config{Limits: protocol.Limits{MaxBodySize: -1}}},
+	} {
+		if _, err := server.New(tc.cfg, h); err == nil {
+			t.Errorf("%s: New accepted %+v", tc.name, tc.cfg)
+		}
+	}
+	if _, err := server.New(server.Config{}, nil); err == nil {
+		t.Error("New accepted a nil handler")
+	}
+	_, err := server.New(server.Config{Backend: "nope"}, h)
+	if !errors.Is(err, poller.ErrUnknownBackend) {
+		t.Errorf("unknown backend: %v, want ErrUnknownBackend", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	srv, err := server.New(server.Config{}, server.HandlerFunc(func(*protocol.Request, *protocol.Response) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := srv.Config()
+	if cfg.Addr != "0.0.0.0:7878" || cfg.Workers < 1 || cfg.Backend != poller.Default() ||
+		cfg.IdleTimeout != server.DefaultIdleTimeout || cfg.Limits.MaxBodySize != protocol.DefaultLimits().MaxBodySize {
+		t.Fatalf("defaults not applied: %+v", cfg)
+	}
+}
+
+func TestListenAddressInUse(t *testing.T) {
+	srv, addr := suite.Start(t, poller.Default(), server.Config{}, nil)
+	_ = srv
+	second, err := server.New(server.Config{Addr: addr}, server.HandlerFunc(suite.Handler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Listen(); err == nil {
+		_ = second.Close()
+		t.Fatal("second Listen on a used address succeeded")
+	}
+}
+
+func TestShutdownBeforeServe(t *testing.T) {
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0"}, server.HandlerFunc(suite.Handler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown before Serve: %v", err)
+	}
+	if err := srv.Serve(); !errors.Is(err, server.ErrServerClosed) {
+		t.Fatalf("Serve after Shutdown: %v, want ErrServerClosed", err)
+	}
+}
