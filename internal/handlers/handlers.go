@@ -94,9 +94,9 @@ func Echo(req *protocol.Request, res *protocol.Response) {
 
 const hexDigits = "0123456789abcdef"
 
-// AppendJSONString appends s as a JSON string literal, escaping as
-// encoding/json does (including <, > and & and U+2028/U+2029), with invalid
-// UTF-8 replaced by U+FFFD.
+// AppendJSONString appends s as a JSON string literal, escaped as
+// encoding/json's Encoder does with SetEscapeHTML(false): <, > and & stay
+// readable, U+2028 and U+2029 are escaped, and invalid UTF-8 becomes U+FFFD.
 func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
@@ -111,7 +111,7 @@ func AppendJSONString(b []byte, s string) []byte {
 				b = append(b, '\\', 'r')
 			case c == '\t':
 				b = append(b, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
+			case c < 0x20:
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
 			default:
 				b = append(b, c)

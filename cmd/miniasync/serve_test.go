@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the miniasync command once per test run.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "miniasync-cmd-test-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "miniasync")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the command: %v", buildErr)
+	}
+	return binPath
+}
+
+var addrLine = regexp.MustCompile(`"addr": "([^"]+)"`)
+
+// startServe runs `miniasync serve` with args on a free loopback port and
+// returns its address and a function that sends SIGTERM and returns the exit
+// error and everything it logged.
+func startServe(t *testing.T, args ...string) (string, func() (error, string)) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	cmd := exec.CommandContext(ctx, binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	lines := bufio.NewScanner(stderr)
+	addr := ""
+	for addr == "" && lines.Scan() {
+		logged.WriteString(lines.Text() + "\n")
+		if m := addrLine.FindStringSubmatch(lines.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		cancel()
+		_ = cmd.Wait()
+		t.Fatalf("serve did not report its address; it logged:\n%s", logged.String())
+	}
+	rest := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(stderr); rest <- string(b) }()
+	stopped := false
+	stop := func() (error, string) {
+		stopped = true
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		err := cmd.Wait()
+		cancel()
+		return err, logged.String() + <-rest
+	}
+	t.Cleanup(func() {
+		if !stopped {
+			stop()
+		}
+	})
+	return addr, stop
+}
+
+func fetch(t *testing.T, url string, body string) (string, *http.Response) {
+	t.Helper()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var res *http.Response
+	var err error
+	if body == "" {
+		res, err = client.Get(url)
+	} else {
+		res, err = client.Post(url, "text/plain", strings.NewReader(body))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), res
+}
+
+func TestServeHelloAndGracefulStop(t *testing.T) {
+	addr, stop := startServe(t)
+	body, res := fetch(t, "http://"+addr+"/", "")
+	if body != "Hello" || res.Header.Get("Content-Type") != "text/plain" {
+		t.Fatalf("GET /: %q %q", body, res.Header.Get("Content-Type"))
+	}
+	err, logged := stop()
+	if err != nil {
+		t.Fatalf("serve exited with %v after SIGTERM, want 0; log:\n%s", err, logged)
+	}
+	for _, want := range []string{`"backend": "epoll"`, `"workers": 3`, "shutting down", "stopped"} {
+		if !strings.Contains(logged, want) {
+			t.Errorf("log lacks %s:\n%s", want, logged)
+		}
+	}
+}
+
+func TestServeCounter(t *testing.T) {
+	addr, _ := startServe(t, "--handler", "counter", "--workers", "4")
+	for want := 1; want <= 5; want++ {
+		if body, _ := fetch(t, "http://"+addr+"/", ""); body != strconv.Itoa(want) {
+			t.Fatalf("request %d: counter says %q", want, body)
+		}
+	}
+}
+
+func TestServeEcho(t *testing.T) {
+	addr, _ := startServe(t, "--handler", "echo")
+	body, res := fetch(t, "http://"+addr+"/p?q=1", "payload")
+	if res.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("Content-Type %q", res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{`{"method": "POST", "target": "/p?q=1", "proto": "HTTP/1.1", "headers": [["Host","` + addr + `"]`, `"body": "payload"}`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("echo body %s lacks %s", body, want)
+		}
+	}
+}
+
+func TestServeFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--backend", "nope"}, `unknown backend "nope" (available: epoll`},
+		{[]string{"serve", "--handler", "nope"}, `unknown --handler "nope" (choose from: hello, counter, echo)`},
+		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
+		{[]string{"serve", "--workers", "-2"}, "Workers must be positive"},
+		{[]string{"serve", "extra"}, "unknown command"},
+	} {
+		out, err := exec.Command(binary(t), tc.args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Errorf("%v: exit %v, output %q; want a failure mentioning %q", tc.args, err, out, tc.want)
+		}
+	}
+}
+
+func TestServeHelpExplainsFlags(t *testing.T) {
+	out, err := exec.Command(binary(t), "serve", "--help").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--addr", "--workers", "--backend", "available here: epoll", "--handler", "hello", "counter", "echo", "--log-level"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+}
