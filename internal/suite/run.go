@@ -585,4 +585,3 @@ func testReadHeaderTimeout(t *testing.T, backend string) {
 		t.Fatalf("slow header client kept for %v, timeout is 300ms", d)
 	}
 }
-

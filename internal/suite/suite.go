@@ -266,4 +266,3 @@ func CheckFDs(t testing.TB) func() {
 		}
 	}
 }
-
