@@ -21,6 +21,9 @@ const (
 	DefaultWriteTimeout      = 30 * time.Second
 	// DefaultQueuePerWorker sizes the worker queue: Workers times this.
 	DefaultQueuePerWorker = 256
+	// DefaultMaxPipelined is how many requests one connection gets
+	// answered per turn before others get theirs.
+	DefaultMaxPipelined = 64
 )
 
 // Config configures a Server. The zero value is usable: every zero field
@@ -31,9 +34,22 @@ type Config struct {
 	// Workers is the number of goroutines that run handlers. Default
 	// GOMAXPROCS. A handler that blocks holds one worker for that time.
 	Workers int
+	// MaxWorkers, when above Workers, makes the worker pool elastic: while
+	// every worker is busy (for example blocked in slow handlers), extra
+	// workers start, up to MaxWorkers in all, and exit after a second
+	// without work. Default Workers: a fixed pool.
+	MaxWorkers int
 	// QueueSize is how many ready connections may wait for a worker
 	// before the event loop itself waits. Default Workers*256.
 	QueueSize int
+	// MaxConns caps open connections. A connection accepted beyond it is
+	// answered 503 and closed. Default 0: no cap but the process's
+	// descriptor limit (accepting pauses briefly when that is reached).
+	MaxConns int
+	// MaxPipelined is how many pipelined requests of one connection are
+	// answered in one turn; the rest wait while other connections get a
+	// turn. Default 64.
+	MaxPipelined int
 	// Backend names the poller backend (see poller.Available). Default
 	// the platform's preferred one: epoll on Linux, kqueue on the BSDs.
 	Backend string
@@ -73,6 +89,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Workers < 0 {
 		return c, fmt.Errorf("server: Workers must be positive, got %d", c.Workers)
+	}
+	if c.MaxWorkers == 0 {
+		c.MaxWorkers = c.Workers
+	}
+	if c.MaxWorkers < c.Workers {
+		return c, fmt.Errorf("server: MaxWorkers (%d) must not be below Workers (%d)", c.MaxWorkers, c.Workers)
+	}
+	if c.MaxConns < 0 {
+		return c, fmt.Errorf("server: MaxConns must not be negative, got %d", c.MaxConns)
+	}
+	if c.MaxPipelined == 0 {
+		c.MaxPipelined = DefaultMaxPipelined
+	}
+	if c.MaxPipelined < 0 {
+		return c, fmt.Errorf("server: MaxPipelined must not be negative, got %d", c.MaxPipelined)
 	}
 	if c.QueueSize == 0 {
 		c.QueueSize = c.Workers * DefaultQueuePerWorker

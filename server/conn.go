@@ -59,6 +59,7 @@ type conn struct {
 	reqStart int64
 	// bodyStart is when that request's header section was complete.
 	bodyStart  int64
+	overloaded bool // accepted past MaxConns: answer 503 and close
 	eof        bool // the peer closed its side
 	closeAfter bool // close once the output is written
 	lingering  bool // our FIN is sent; discarding input until the peer's
@@ -68,6 +69,15 @@ type conn struct {
 // turn is one worker's turn with the connection: read what arrived, answer
 // every complete request, write, and hand the connection back.
 func (c *conn) turn() {
+	if c.overloaded {
+		c.overloaded = false
+		c.out = protocol.AppendError(c.outBuf(), 503, "server at connection limit")
+		c.closeAfter = true
+		if c.flush() {
+			c.finish()
+		}
+		return
+	}
 	switch c.event {
 	case poller.EventClosed:
 		c.srv.log.Debug("connection failed", zap.Error(c.cause))
@@ -89,13 +99,21 @@ func (c *conn) turn() {
 	if !c.flush() {
 		return
 	}
-	for {
-		more := c.handleRequests()
+	for turnBudget := c.srv.cfg.MaxPipelined; ; {
+		more := c.handleRequests(&turnBudget)
 		if !c.flush() {
 			return
 		}
 		if !more {
 			break
+		}
+		if turnBudget == 0 {
+			// Complete requests are still buffered: yield to other
+			// connections. The socket is writable, so arming for it
+			// brings the connection back at once, behind the others.
+			c.idle.Store(false)
+			c.handBack(poller.Writable)
+			return
 		}
 	}
 	switch {
@@ -157,12 +175,13 @@ func (c *conn) startRequest() {
 }
 
 // handleRequests answers every complete request in the input, in order,
-// until the output reaches outHighWater or the connection is to close. It
-// reports whether it stopped at outHighWater with input left to handle.
-func (c *conn) handleRequests() (more bool) {
+// until the output reaches outHighWater, *budget requests were answered, or
+// the connection is to close. It reports whether it stopped for output or
+// budget with input left to handle.
+func (c *conn) handleRequests(budget *int) (more bool) {
 	off := 0
 	for !c.closeAfter && off < len(c.in) {
-		if len(c.out) >= outHighWater {
+		if len(c.out) >= outHighWater || *budget == 0 {
 			more = true
 			break
 		}
@@ -182,6 +201,7 @@ func (c *conn) handleRequests() (more bool) {
 			break
 		}
 		c.serveRequest()
+		*budget--
 		off += n
 		c.reqStart, c.bodyStart = 0, 0
 		if off < len(c.in) {

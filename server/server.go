@@ -132,7 +132,12 @@ func (s *Server) Serve() error {
 	s.mu.Unlock()
 	defer close(s.done)
 
-	pool, err := worker.New(s.cfg.Workers, s.cfg.QueueSize, (*conn).turn, s.workerPanic)
+	pool, err := worker.New(worker.Config{
+		Workers:    s.cfg.Workers,
+		Queue:      s.cfg.QueueSize,
+		MaxWorkers: s.cfg.MaxWorkers,
+		OnPanic:    s.workerPanic,
+	}, (*conn).turn)
 	if err != nil {
 		_ = s.poll.Close()
 		return fmt.Errorf("server: %w", err)
@@ -199,7 +204,7 @@ func (s *Server) beginShutdown() bool {
 }
 
 func (s *Server) wake() {
-	if err := s.poll.Wake(); err != nil {
+	if err := s.poll.Wake(); err != nil && !errors.Is(err, poller.ErrClosed) {
 		s.log.Warn("waking the event loop", zap.Error(err))
 	}
 }
@@ -261,15 +266,25 @@ func (s *Server) dispatch(ev *poller.Event) {
 	}
 }
 
-// open sets up state for a connection the poller accepted and armed.
+// open sets up state for a connection the poller accepted and armed. Past
+// MaxConns it takes the connection and has a worker answer 503.
 func (s *Server) open(pc poller.Conn) {
 	c := &conn{srv: s, pc: pc}
 	c.parser = protocol.NewParser(s.cfg.Limits)
 	c.setDeadline(s.cfg.IdleTimeout)
-	c.own.v.Store(stateArmed)
 	pc.SetContext(c)
+	over := s.cfg.MaxConns > 0 && s.live.Load() >= int64(s.cfg.MaxConns)
 	s.live.Add(1)
 	s.conns = append(s.conns, c)
+	if !over {
+		c.own.v.Store(stateArmed)
+		return
+	}
+	c.own.v.Store(stateBusy)
+	c.overloaded = true
+	if err := s.pool.Submit(c); err != nil {
+		c.close()
+	}
 }
 
 // sweep closes armed connections whose deadline passed (or all idle ones

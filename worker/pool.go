@@ -1,5 +1,5 @@
-// Package worker runs jobs on a fixed set of goroutines fed by a bounded
-// queue: the worker pool between miniasync's event loop and the handlers.
+// Package worker runs jobs on a set of goroutines fed by a bounded queue:
+// the worker pool between miniasync's event loop and the handlers.
 //
 // # When the queue is full
 //
@@ -10,6 +10,14 @@
 // submitter, which is the rule for every job the server submits (workers
 // re-arm and close connections themselves). TrySubmit is the non-blocking
 // form for callers that prefer to shed load.
+//
+// # Slow jobs
+//
+// A fixed pool of N workers is stalled by N jobs that block (a handler
+// waiting on a slow database): every other job waits behind them. With
+// Config.MaxWorkers above Workers the pool is elastic: when a job is
+// submitted while no worker is idle, the pool starts an extra worker, up to
+// MaxWorkers in all; an extra worker exits after ExtraIdle without a job.
 package worker
 
 import (
@@ -17,43 +25,76 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // ErrClosed is returned by Submit and TrySubmit after Close.
 var ErrClosed = errors.New("worker: pool closed")
 
+// DefaultExtraIdle is how long an extra worker of an elastic pool waits for
+// a job before it exits.
+const DefaultExtraIdle = time.Second
+
 // PanicHandler receives the value and stack of a job that panicked. The
 // worker then goes on with the next job.
 type PanicHandler func(value any, stack []byte)
 
-// Pool runs jobs of type T with a fixed number of goroutines.
+// Config sizes a Pool.
+type Config struct {
+	// Workers is the number of goroutines that always run. At least 1.
+	Workers int
+	// Queue is how many jobs may wait for a worker. At least 0.
+	Queue int
+	// MaxWorkers, when above Workers, makes the pool elastic: extra
+	// workers start while every worker is busy, up to this many in all.
+	// Zero means Workers (a fixed pool).
+	MaxWorkers int
+	// ExtraIdle is how long an extra worker waits for a job before it
+	// exits. Zero means DefaultExtraIdle.
+	ExtraIdle time.Duration
+	// OnPanic, if not nil, is called when a job panics.
+	OnPanic PanicHandler
+}
+
+// Pool runs jobs of type T.
 //
 // Submit, TrySubmit and Close are called by one goroutine (the owner, the
 // event loop); that is what lets Submit check for a closed pool without a
 // lock.
 type Pool[T any] struct {
-	queue   chan T
-	run     func(T)
-	onPanic PanicHandler
-	wg      sync.WaitGroup
-	closed  bool
+	queue  chan T
+	run    func(T)
+	cfg    Config
+	wg     sync.WaitGroup
+	idle   atomic.Int32 // workers waiting for a job
+	extra  atomic.Int32 // extra workers running
+	closed bool
 }
 
-// New starts workers goroutines that call run for each submitted job, with
-// room for queue jobs waiting. onPanic, if not nil, is called when run panics.
-func New[T any](workers, queue int, run func(T), onPanic PanicHandler) (*Pool[T], error) {
-	if workers < 1 {
-		return nil, fmt.Errorf("worker: need at least 1 worker, got %d", workers)
+// New starts cfg.Workers goroutines that call run for each submitted job.
+func New[T any](cfg Config, run func(T)) (*Pool[T], error) {
+	if cfg.Workers < 1 {
+		return nil, fmt.Errorf("worker: need at least 1 worker, got %d", cfg.Workers)
 	}
-	if queue < 0 {
-		return nil, fmt.Errorf("worker: queue size must not be negative, got %d", queue)
+	if cfg.Queue < 0 {
+		return nil, fmt.Errorf("worker: queue size must not be negative, got %d", cfg.Queue)
+	}
+	if cfg.MaxWorkers == 0 {
+		cfg.MaxWorkers = cfg.Workers
+	}
+	if cfg.MaxWorkers < cfg.Workers {
+		return nil, fmt.Errorf("worker: MaxWorkers (%d) is below Workers (%d)", cfg.MaxWorkers, cfg.Workers)
+	}
+	if cfg.ExtraIdle <= 0 {
+		cfg.ExtraIdle = DefaultExtraIdle
 	}
 	if run == nil {
 		return nil, errors.New("worker: run function is nil")
 	}
-	p := &Pool[T]{queue: make(chan T, queue), run: run, onPanic: onPanic}
-	p.wg.Add(workers)
-	for range workers {
+	p := &Pool[T]{queue: make(chan T, cfg.Queue), run: run, cfg: cfg}
+	p.wg.Add(cfg.Workers)
+	for range cfg.Workers {
 		go p.work()
 	}
 	return p, nil
@@ -61,24 +102,78 @@ func New[T any](workers, queue int, run func(T), onPanic PanicHandler) (*Pool[T]
 
 func (p *Pool[T]) work() {
 	defer p.wg.Done()
-	for job := range p.queue {
+	for {
+		p.idle.Add(1)
+		job, ok := <-p.queue
+		p.idle.Add(-1)
+		if !ok {
+			return
+		}
 		p.runOne(job)
+	}
+}
+
+// workExtra is an elastic pool's extra worker: it runs first, then jobs
+// from the queue until it has waited ExtraIdle for one.
+func (p *Pool[T]) workExtra(first T) {
+	defer p.wg.Done()
+	defer p.extra.Add(-1)
+	p.runOne(first)
+	idle := time.NewTimer(p.cfg.ExtraIdle)
+	defer idle.Stop()
+	for {
+		p.idle.Add(1)
+		select {
+		case job, ok := <-p.queue:
+			p.idle.Add(-1)
+			if !ok {
+				return
+			}
+			p.runOne(job)
+			idle.Reset(p.cfg.ExtraIdle)
+		case <-idle.C:
+			p.idle.Add(-1)
+			return
+		}
 	}
 }
 
 func (p *Pool[T]) runOne(job T) {
 	defer func() {
-		if v := recover(); v != nil && p.onPanic != nil {
-			p.onPanic(v, debug.Stack())
+		if v := recover(); v != nil && p.cfg.OnPanic != nil {
+			p.cfg.OnPanic(v, debug.Stack())
 		}
 	}()
 	p.run(job)
 }
 
-// Submit queues job, waiting while the queue is full.
+// startExtra starts an extra worker for job when the pool is elastic, no
+// worker is idle, and the cap allows. It reports whether it did.
+func (p *Pool[T]) startExtra(job T) bool {
+	if p.idle.Load() > 0 {
+		return false
+	}
+	for {
+		n := p.extra.Load()
+		if int(n)+p.cfg.Workers >= p.cfg.MaxWorkers {
+			return false
+		}
+		if p.extra.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
+	p.wg.Add(1)
+	go p.workExtra(job)
+	return true
+}
+
+// Submit queues job, waiting while the queue is full (see the package doc).
 func (p *Pool[T]) Submit(job T) error {
 	if p.closed {
 		return ErrClosed
+	}
+	if p.cfg.MaxWorkers > p.cfg.Workers && p.startExtra(job) {
+		return nil
 	}
 	p.queue <- job
 	return nil
@@ -88,6 +183,9 @@ func (p *Pool[T]) Submit(job T) error {
 func (p *Pool[T]) TrySubmit(job T) (bool, error) {
 	if p.closed {
 		return false, ErrClosed
+	}
+	if p.cfg.MaxWorkers > p.cfg.Workers && p.startExtra(job) {
+		return true, nil
 	}
 	select {
 	case p.queue <- job:
@@ -99,6 +197,9 @@ func (p *Pool[T]) TrySubmit(job T) (bool, error) {
 
 // Queued returns the number of jobs waiting for a worker.
 func (p *Pool[T]) Queued() int { return len(p.queue) }
+
+// Extra returns the number of extra workers an elastic pool is running.
+func (p *Pool[T]) Extra() int { return int(p.extra.Load()) }
 
 // Close stops taking jobs, lets the workers finish every queued job, and
 // returns when they have exited. Calling it again does nothing.

@@ -13,7 +13,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestRunsEveryJob(t *testing.T) {
 	var sum atomic.Int64
-	p, err := New(3, 8, func(n int) { sum.Add(int64(n)) }, nil)
+	p, err := New(Config{Workers: 3, Queue: 8}, func(n int) { sum.Add(int64(n)) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestRunsEveryJob(t *testing.T) {
 func TestFullQueueBlocksSubmit(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 4)
-	p, err := New(1, 1, func(int) { started <- struct{}{}; <-release }, nil)
+	p, err := New(Config{Workers: 1, Queue: 1}, func(int) { started <- struct{}{}; <-release })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,18 +65,18 @@ func TestPanicIsReportedAndWorkerGoesOn(t *testing.T) {
 	var mu sync.Mutex
 	var got []any
 	var ran atomic.Int32
-	p, err := New(1, 4, func(n int) {
-		if n == 1 {
-			panic("boom")
-		}
-		ran.Add(1)
-	}, func(v any, stack []byte) {
+	p, err := New(Config{Workers: 1, Queue: 4, OnPanic: func(v any, stack []byte) {
 		mu.Lock()
 		got = append(got, v)
 		mu.Unlock()
 		if len(stack) == 0 {
 			t.Error("empty stack")
 		}
+	}}, func(n int) {
+		if n == 1 {
+			panic("boom")
+		}
+		ran.Add(1)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestPanicIsReportedAndWorkerGoesOn(t *testing.T) {
 }
 
 func TestClosedPool(t *testing.T) {
-	p, err := New(1, 1, func(int) {}, nil)
+	p, err := New(Config{Workers: 1, Queue: 1}, func(int) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,16 +106,83 @@ func TestClosedPool(t *testing.T) {
 
 func TestNewRejectsBadArguments(t *testing.T) {
 	for _, tc := range []struct {
-		name           string
-		workers, queue int
-		run            func(int)
+		name string
+		cfg  Config
+		run  func(int)
 	}{
-		{"no workers", 0, 1, func(int) {}},
-		{"negative queue", 1, -1, func(int) {}},
-		{"nil run", 1, 1, nil},
+		{"no workers", Config{Workers: 0, Queue: 1}, func(int) {}},
+		{"negative queue", Config{Workers: 1, Queue: -1}, func(int) {}},
+		{"max below workers", Config{Workers: 2, MaxWorkers: 1}, func(int) {}},
+		{"nil run", Config{Workers: 1, Queue: 1}, nil},
 	} {
-		if _, err := New(tc.workers, tc.queue, tc.run, nil); err == nil {
+		if _, err := New(tc.cfg, tc.run); err == nil {
 			t.Errorf("%s: New succeeded", tc.name)
 		}
 	}
+}
+
+// TestElasticPoolRunsPastBlockedWorkers: with both fixed workers blocked,
+// an elastic pool still runs new jobs on extra workers, never more than
+// MaxWorkers in all, and the extras exit once idle.
+func TestElasticPoolRunsPastBlockedWorkers(t *testing.T) {
+	block := make(chan struct{})
+	done := make(chan int, 16)
+	p, err := New(Config{Workers: 2, Queue: 4, MaxWorkers: 4, ExtraIdle: 20 * time.Millisecond}, func(n int) {
+		if n < 0 {
+			<-block
+			return
+		}
+		done <- n
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	_ = p.Submit(-1)
+	_ = p.Submit(-2)
+	time.Sleep(20 * time.Millisecond) // both fixed workers are blocked
+	_ = p.Submit(1)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a job waited behind blocked workers in an elastic pool")
+	}
+	if e := p.Extra(); e < 1 || e > 2 {
+		t.Fatalf("%d extra workers, want 1 or 2 (cap 4 in all)", e)
+	}
+	close(block)
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Extra() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("extra workers did not exit when idle: %d left", p.Extra())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestFixedPoolWaitsBehindBlockedWorkers is the contrast: a fixed pool runs
+// nothing while its workers are blocked.
+func TestFixedPoolWaitsBehindBlockedWorkers(t *testing.T) {
+	block := make(chan struct{})
+	done := make(chan int, 1)
+	p, err := New(Config{Workers: 1, Queue: 4}, func(n int) {
+		if n < 0 {
+			<-block
+			return
+		}
+		done <- n
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Submit(-1)
+	_ = p.Submit(1)
+	select {
+	case <-done:
+		t.Fatal("a fixed pool ran a job past its only, blocked worker")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(block)
+	<-done
+	p.Close()
 }

@@ -18,6 +18,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,7 +59,10 @@ type Poller struct {
 	conns fdconn.Table[fdconn.Conn]
 	// woken avoids an eventfd write per Wake when a wake-up is already
 	// pending.
-	woken       atomic.Bool
+	woken atomic.Bool
+	// wakeMu keeps Close from closing the eventfd under a Wake that is
+	// writing to it (the descriptor number could be reused).
+	wakeMu      sync.RWMutex
 	epfd        int
 	wakefd      int
 	lfd         int
@@ -123,6 +127,11 @@ func (p *Poller) Addr() net.Addr { return p.addr }
 func (p *Poller) Wake() error {
 	if !p.woken.CompareAndSwap(false, true) {
 		return nil
+	}
+	p.wakeMu.RLock()
+	defer p.wakeMu.RUnlock()
+	if p.wakefd < 0 {
+		return poller.ErrClosed
 	}
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
@@ -288,6 +297,9 @@ func (p *Poller) StopAccepting() error {
 
 // Close implements poller.Poller.
 func (p *Poller) Close() error {
+	p.woken.Store(true) // later Wakes return at once
+	p.wakeMu.Lock()
+	defer p.wakeMu.Unlock()
 	err := p.StopAccepting()
 	for _, fd := range []*int{&p.wakefd, &p.epfd} {
 		if *fd >= 0 {
