@@ -59,7 +59,7 @@ type conn struct {
 	reqStart int64
 	// bodyStart is when that request's header section was complete.
 	bodyStart  int64
-	overloaded bool // accepted past MaxConns: answer 503 and close
+	rejected   bool // accepted past MaxConns: answer 503 and close
 	eof        bool // the peer closed its side
 	closeAfter bool // close once the output is written
 	lingering  bool // our FIN is sent; discarding input until the peer's
@@ -69,8 +69,7 @@ type conn struct {
 // turn is one worker's turn with the connection: read what arrived, answer
 // every complete request, write, and hand the connection back.
 func (c *conn) turn() {
-	if c.overloaded {
-		c.overloaded = false
+	if c.rejected && !c.closeAfter {
 		c.out = protocol.AppendError(c.outBuf(), 503, "server at connection limit")
 		c.closeAfter = true
 		if c.flush() {
@@ -411,6 +410,9 @@ func (c *conn) close() {
 	c.in, c.out = c.in[:0], c.out[:0]
 	c.releaseBuffers()
 	c.data = nil
+	if c.rejected {
+		c.srv.rejecting.Add(-1)
+	}
 	if c.srv.live.Add(-1) == 0 && c.srv.draining.Load() {
 		c.srv.wake()
 	}

@@ -50,6 +50,9 @@ type Server struct {
 	conns []*conn
 	// live counts open connections; workers decrement it on close.
 	live atomic.Int64
+	// rejecting counts connections being answered 503 for MaxConns; they
+	// do not count against the cap.
+	rejecting atomic.Int64
 	// now is the loop's clock in Unix nanoseconds, refreshed once per
 	// batch: deadlines need no finer time and no clock read per request.
 	now atomic.Int64
@@ -273,7 +276,7 @@ func (s *Server) open(pc poller.Conn) {
 	c.parser = protocol.NewParser(s.cfg.Limits)
 	c.setDeadline(s.cfg.IdleTimeout)
 	pc.SetContext(c)
-	over := s.cfg.MaxConns > 0 && s.live.Load() >= int64(s.cfg.MaxConns)
+	over := s.cfg.MaxConns > 0 && s.live.Load()-s.rejecting.Load() >= int64(s.cfg.MaxConns)
 	s.live.Add(1)
 	s.conns = append(s.conns, c)
 	if !over {
@@ -281,7 +284,8 @@ func (s *Server) open(pc poller.Conn) {
 		return
 	}
 	c.own.v.Store(stateBusy)
-	c.overloaded = true
+	c.rejected = true
+	s.rejecting.Add(1)
 	if err := s.pool.Submit(c); err != nil {
 		c.close()
 	}

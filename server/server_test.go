@@ -28,6 +28,13 @@ func TestSuite(t *testing.T) {
 	}
 }
 
+// TestRobustness runs the hostile-client battery against every backend.
+func TestRobustness(t *testing.T) {
+	for _, b := range poller.Available() {
+		t.Run(b, func(t *testing.T) { suite.RunRobustness(t, b) })
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	h := server.HandlerFunc(func(*protocol.Request, *protocol.Response) {})
 	for _, tc := range []struct {
