@@ -194,7 +194,11 @@ func testResets(t *testing.T, backend string) {
 	}{
 		{"reset before sending", func(c net.Conn) { reset(c) }},
 		{"reset mid-request-line", func(c net.Conn) { io.WriteString(c, "GET /hel"); time.Sleep(5 * time.Millisecond); reset(c) }},
-		{"reset mid-headers", func(c net.Conn) { io.WriteString(c, "GET / HTTP/1.1\r\nHost"); time.Sleep(5 * time.Millisecond); reset(c) }},
+		{"reset mid-headers", func(c net.Conn) {
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost")
+			time.Sleep(5 * time.Millisecond)
+			reset(c)
+		}},
 		{"reset mid-body", func(c net.Conn) {
 			io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
 			time.Sleep(5 * time.Millisecond)
