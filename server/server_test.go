@@ -14,7 +14,10 @@ import (
 	"github.com/miniasync/miniasync/server"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m, leakOptions...) }
+func TestMain(m *testing.M) {
+	suite.RunChildIfAsked()
+	goleak.VerifyTestMain(m, leakOptions...)
+}
 
 // TestSuite runs the integration suite against every backend available on
 // this platform.

@@ -34,6 +34,7 @@ func RunRobustness(t *testing.T, backend string) {
 		{"MaxConns503", testMaxConns},
 		{"ElasticPoolPastSlowHandlers", testElasticPool},
 		{"StalledReaderHitsWriteTimeout", testWriteTimeout},
+		{"DescriptorExhaustion", testFDExhaustion},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, backend) })
