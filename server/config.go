@@ -24,6 +24,8 @@ const (
 	// DefaultMaxPipelined is how many requests one connection gets
 	// answered per turn before others get theirs.
 	DefaultMaxPipelined = 64
+	// DefaultMaxOutput is the default Config.MaxOutput.
+	DefaultMaxOutput = 64 << 10
 )
 
 // Config configures a Server. The zero value is usable: every zero field
@@ -50,6 +52,11 @@ type Config struct {
 	// answered in one turn; the rest wait while other connections get a
 	// turn. Default 64.
 	MaxPipelined int
+	// MaxOutput bounds the unwritten output a connection may hold before
+	// the server stops answering its pipelined requests and stops reading
+	// it until the client has read enough. One response larger than this is
+	// still sent whole. Default 64 KiB.
+	MaxOutput int
 	// Backend names the poller backend (see poller.Available). Default
 	// the platform's preferred one: epoll on Linux, kqueue on the BSDs.
 	Backend string
@@ -104,6 +111,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxPipelined < 0 {
 		return c, fmt.Errorf("server: MaxPipelined must not be negative, got %d", c.MaxPipelined)
+	}
+	if c.MaxOutput == 0 {
+		c.MaxOutput = DefaultMaxOutput
+	}
+	if c.MaxOutput < 0 {
+		return c, fmt.Errorf("server: MaxOutput must not be negative, got %d", c.MaxOutput)
 	}
 	if c.QueueSize == 0 {
 		c.QueueSize = c.Workers * DefaultQueuePerWorker

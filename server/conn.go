@@ -16,9 +16,6 @@ const (
 	// readBudget caps the bytes one connection reads per turn, so one
 	// fat sender cannot starve the others.
 	readBudget = 64 << 10
-	// outHighWater stops handling pipelined requests until the output
-	// written so far has drained: output per connection stays bounded.
-	outHighWater = 64 << 10
 	// lingerTimeout bounds how long a connection we are closing is read
 	// and discarded after our FIN, so the client gets our last response
 	// instead of a reset caused by its unread bytes.
@@ -174,13 +171,13 @@ func (c *conn) startRequest() {
 }
 
 // handleRequests answers every complete request in the input, in order,
-// until the output reaches outHighWater, *budget requests were answered, or
+// until the output reaches MaxOutput, *budget requests were answered, or
 // the connection is to close. It reports whether it stopped for output or
 // budget with input left to handle.
 func (c *conn) handleRequests(budget *int) (more bool) {
 	off := 0
 	for !c.closeAfter && off < len(c.in) {
-		if len(c.out) >= outHighWater || *budget == 0 {
+		if len(c.out) >= c.srv.cfg.MaxOutput || *budget == 0 {
 			more = true
 			break
 		}

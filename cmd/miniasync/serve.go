@@ -46,6 +46,7 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f.IntVar(&o.cfg.MaxWorkers, "max-workers", 0, "elastic pool: start extra workers while all are busy, up to this many (0: --workers, a fixed pool)")
 	f.IntVar(&o.cfg.MaxConns, "max-conns", 0, "open connections beyond this get 503 and are closed (0: no cap)")
 	f.IntVar(&o.cfg.MaxPipelined, "max-pipelined", server.DefaultMaxPipelined, "pipelined requests of one connection answered per turn")
+	f.IntVar(&o.cfg.MaxOutput, "max-output", server.DefaultMaxOutput, "unwritten output bytes per connection before it stops being read")
 	f.StringVar(&o.cfg.Backend, "backend", poller.Default(),
 		"I/O poller backend; available here: "+strings.Join(poller.Available(), ", "))
 	f.StringVar(&o.handler, "handler", "hello",

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,10 +49,17 @@ func binary(t *testing.T) string {
 
 var addrLine = regexp.MustCompile(`"addr": "([^"]+)"`)
 
-// startServe runs `miniasync serve` with args on a free loopback port and
-// returns its address and a function that sends SIGTERM and returns the exit
-// error and everything it logged.
-func startServe(t *testing.T, args ...string) (string, func() (error, string)) {
+// served is a running `miniasync serve` process.
+type served struct {
+	addr string
+	cmd  *exec.Cmd
+	// stop sends SIGTERM and returns the exit error and everything the
+	// process logged.
+	stop func() (error, string)
+}
+
+// startServe runs `miniasync serve` with args on a free loopback port.
+func startServe(t *testing.T, args ...string) served {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	cmd := exec.CommandContext(ctx, binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
@@ -91,7 +99,7 @@ func startServe(t *testing.T, args ...string) (string, func() (error, string)) {
 			stop()
 		}
 	})
-	return addr, stop
+	return served{addr: addr, cmd: cmd, stop: stop}
 }
 
 func fetch(t *testing.T, url string, body string) (string, *http.Response) {
@@ -116,12 +124,12 @@ func fetch(t *testing.T, url string, body string) (string, *http.Response) {
 }
 
 func TestServeHelloAndGracefulStop(t *testing.T) {
-	addr, stop := startServe(t)
-	body, res := fetch(t, "http://"+addr+"/", "")
+	srv := startServe(t)
+	body, res := fetch(t, "http://"+srv.addr+"/", "")
 	if body != "Hello" || res.Header.Get("Content-Type") != "text/plain" {
 		t.Fatalf("GET /: %q %q", body, res.Header.Get("Content-Type"))
 	}
-	err, logged := stop()
+	err, logged := srv.stop()
 	if err != nil {
 		t.Fatalf("serve exited with %v after SIGTERM, want 0; log:\n%s", err, logged)
 	}
@@ -133,7 +141,7 @@ func TestServeHelloAndGracefulStop(t *testing.T) {
 }
 
 func TestServeCounter(t *testing.T) {
-	addr, _ := startServe(t, "--handler", "counter", "--workers", "4")
+	addr := startServe(t, "--handler", "counter", "--workers", "4").addr
 	for want := 1; want <= 5; want++ {
 		if body, _ := fetch(t, "http://"+addr+"/", ""); body != strconv.Itoa(want) {
 			t.Fatalf("request %d: counter says %q", want, body)
@@ -142,7 +150,7 @@ func TestServeCounter(t *testing.T) {
 }
 
 func TestServeEcho(t *testing.T) {
-	addr, _ := startServe(t, "--handler", "echo")
+	addr := startServe(t, "--handler", "echo").addr
 	body, res := fetch(t, "http://"+addr+"/p?q=1", "payload")
 	if res.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("Content-Type %q", res.Header.Get("Content-Type"))
@@ -181,5 +189,48 @@ func TestServeHelpExplainsFlags(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("serve --help lacks %q", want)
 		}
+	}
+}
+
+// TestServeSignals: the first SIGTERM waits for a request in flight (here a
+// client stuck mid-request) up to --shutdown-timeout and exits 0; a second
+// signal exits at once with status 1.
+func TestServeSignals(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		second     bool
+		wantExit   int
+		atMost     time.Duration
+		shutdownTO string
+	}{
+		{"deadline then exit 0", false, 0, 5 * time.Second, "500ms"},
+		{"second signal exits 1", true, 1, 3 * time.Second, "60s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := startServe(t, "--shutdown-timeout", tc.shutdownTO)
+			c, err := net.Dial("tcp", srv.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n") // never finished
+			time.Sleep(100 * time.Millisecond)
+			cmd := srv.cmd
+			start := time.Now()
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			if tc.second {
+				time.Sleep(200 * time.Millisecond)
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+			}
+			err = cmd.Wait()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			}
+			if code != tc.wantExit || time.Since(start) > tc.atMost {
+				t.Fatalf("exit %d after %v, want %d within %v", code, time.Since(start), tc.wantExit, tc.atMost)
+			}
+		})
 	}
 }
