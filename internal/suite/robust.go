@@ -21,11 +21,7 @@ import (
 // slow clients, floods, resets at every stage, overload. Every loop in it is
 // bounded in count and time.
 func RunRobustness(t *testing.T, backend string) {
-	checkFDs := CheckFDs(t)
-	tests := []struct {
-		name string
-		run  func(t *testing.T, backend string)
-	}{
+	runCases(t, backend, []testCase{
 		{"Slowloris200", testSlowloris},
 		{"Concurrent2000x10", testManyConnections},
 		{"PipelineWithoutReadingStaysBounded", testPipelineFlood},
@@ -35,11 +31,7 @@ func RunRobustness(t *testing.T, backend string) {
 		{"ElasticPoolPastSlowHandlers", testElasticPool},
 		{"StalledReaderHitsWriteTimeout", testWriteTimeout},
 		{"DescriptorExhaustion", testFDExhaustion},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, backend) })
-	}
-	checkFDs()
+	})
 }
 
 func testSlowloris(t *testing.T, backend string) {

@@ -17,11 +17,7 @@ import (
 
 // Run runs every suite test against the named backend.
 func Run(t *testing.T, backend string) {
-	checkFDs := CheckFDs(t)
-	tests := []struct {
-		name string
-		run  func(t *testing.T, backend string)
-	}{
+	runCases(t, backend, []testCase{
 		{"HelloNetHTTPClient", testHelloNetHTTP},
 		{"KeepAliveReuse", testKeepAliveReuse},
 		{"Pipelined100InOneWrite", testPipelined100},
@@ -47,8 +43,20 @@ func Run(t *testing.T, backend string) {
 		{"ShutdownFinishesInFlight", testShutdownInFlight},
 		{"IdleTimeoutCloses", testIdleTimeout},
 		{"ReadHeaderTimeoutCloses", testReadHeaderTimeout},
-	}
-	for _, tc := range tests {
+	})
+}
+
+// testCase is one named suite test.
+type testCase struct {
+	name string
+	run  func(t *testing.T, backend string)
+}
+
+// runCases runs each case as a subtest against backend, then checks that no
+// descriptor leaked across them.
+func runCases(t *testing.T, backend string, cases []testCase) {
+	checkFDs := CheckFDs(t)
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, backend) })
 	}
 	checkFDs()
