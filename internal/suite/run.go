@@ -43,6 +43,8 @@ func Run(t *testing.T, backend string) {
 		{"ShutdownFinishesInFlight", testShutdownInFlight},
 		{"IdleTimeoutCloses", testIdleTimeout},
 		{"ReadHeaderTimeoutCloses", testReadHeaderTimeout},
+		{"ReadBodyTimeoutCloses", testReadBodyTimeout},
+		{"ExpectContinueRejectedFirst", testExpectRejected},
 	})
 }
 
@@ -592,4 +594,36 @@ func testReadHeaderTimeout(t *testing.T, backend string) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("slow header client kept for %v, timeout is 300ms", d)
 	}
+}
+
+func testReadBodyTimeout(t *testing.T, backend string) {
+	_, addr := Start(t, backend, server.Config{ReadBodyTimeout: 300 * time.Millisecond}, nil)
+	c := Dial(t, addr)
+	r := bufio.NewReader(c)
+	start := time.Now()
+	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+	go func() {
+		for range 40 { // a byte every 50 ms: never enough in time
+			time.Sleep(50 * time.Millisecond)
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	ExpectClosed(t, c, r)
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Fatalf("slow body kept for %v, timeout is 300ms", d)
+	}
+}
+
+func testExpectRejected(t *testing.T, backend string) {
+	_, addr := Start(t, backend, server.Config{}, nil)
+	c := Dial(t, addr)
+	r := bufio.NewReader(c)
+	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 999999999\r\nExpect: 100-continue\r\n\r\n")
+	res, err := ReadResponse(r, false)
+	if err != nil || res.Status != 413 || !res.Close {
+		t.Fatalf("oversized upload with Expect: %v %+v, want 413 (and no 100 before it)", err, res)
+	}
+	ExpectClosed(t, c, r)
 }
