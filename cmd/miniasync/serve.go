@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ type serveOptions struct {
 	handler         string
 	logLevel        string
 	shutdownTimeout time.Duration
+	cpuProfile      string
 }
 
 func newServeCommand() *cobra.Command {
@@ -58,6 +60,7 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "close connections whose client reads nothing of a response this long")
 	f.Int64Var(&o.cfg.Limits.MaxBodySize, "max-body", 10<<20, "largest request body in bytes (larger: 413)")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the whole run to this file")
 	return cmd
 }
 
@@ -75,6 +78,13 @@ func (o *serveOptions) run(ctx context.Context) error {
 	}
 	defer func() { _ = log.Sync() }()
 	o.cfg.Logger = log
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	srv, err := server.New(o.cfg, server.HandlerFunc(h))
 	if err != nil {
 		return err
@@ -127,4 +137,21 @@ func newLogger(level string) (*zap.Logger, error) {
 	cfg.Development = false
 	cfg.DisableStacktrace = true
 	return cfg.Build()
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
