@@ -155,8 +155,8 @@ type Event struct {
 	Kind EventKind
 }
 
-// Conn is a connection accepted by a Poller. Its methods other than
-// Context, LocalAddr and RemoteAddr may be called only by its current owner.
+// Conn is a connection accepted by a Poller. Its methods other than Context
+// may be called only by its current owner.
 type Conn interface {
 	// Read reads available input into p. It returns ErrWouldBlock when
 	// nothing is available now and io.EOF after the peer's orderly close.

@@ -1,6 +1,10 @@
 package server
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/miniasync/miniasync/protocol"
+)
 
 // bufferSize is the size of pooled I/O buffers: a typical request or
 // response fits, and an idle connection returns its buffers to the pool.
@@ -31,4 +35,14 @@ func growBuffer(b []byte) []byte {
 	copy(grown, b)
 	putBuffer(b)
 	return grown
+}
+
+// exchange is the state of one request in progress: the parser (which may
+// hold a partial request between turns), the request it fills, and the
+// response the handler builds. Connections borrow one from a pool only while
+// they have input, so an idle connection costs none of it.
+type exchange struct {
+	parser protocol.Parser
+	req    protocol.Request
+	res    protocol.Response
 }

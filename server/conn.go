@@ -47,9 +47,9 @@ type conn struct {
 	in  []byte // unconsumed input
 	out []byte // output not yet written
 
-	parser *protocol.Parser
-	req    protocol.Request
-	res    protocol.Response
+	// ex is the parser and request/response state, held only while a
+	// request is in progress: an idle connection returns it to the pool.
+	ex *exchange
 
 	// reqStart is when the first byte of the request being read arrived
 	// (loop clock); zero between requests.
@@ -181,13 +181,14 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 			more = true
 			break
 		}
-		n, err := c.parser.Parse(c.in[off:], &c.req)
+		ex := c.exchange()
+		n, err := ex.parser.Parse(c.in[off:], &ex.req)
 		if errors.Is(err, protocol.ErrIncomplete) {
-			if c.parser.NeedsContinue() {
+			if ex.parser.NeedsContinue() {
 				c.out = append(c.outBuf(), protocol.Continue...)
-				c.parser.ContinueSent()
+				ex.parser.ContinueSent()
 			}
-			if c.bodyStart == 0 && c.parser.HeaderComplete() {
+			if c.bodyStart == 0 && ex.parser.HeaderComplete() {
 				c.bodyStart = c.srv.now.Load()
 			}
 			break
@@ -237,16 +238,17 @@ func (c *conn) reject(err error) {
 // serveRequest runs the handler for the parsed request and appends the
 // response.
 func (c *conn) serveRequest() {
-	c.res.Reset(&c.req)
-	if !c.callHandler() {
+	req, res := &c.ex.req, &c.ex.res
+	res.Reset(req)
+	if !c.callHandler(req, res) {
 		c.out = protocol.AppendError(c.outBuf(), 500, "internal server error")
 		c.closeAfter = true
 		return
 	}
 	if c.srv.draining.Load() {
-		c.res.Close() // tell the client not to send more on this connection
+		res.Close() // tell the client not to send more on this connection
 	}
-	out, err := c.res.Build(c.outBuf())
+	out, err := res.Build(c.outBuf())
 	if err != nil {
 		c.srv.log.Error("handler built an invalid response", zap.Error(err))
 		c.out = protocol.AppendError(c.out, 500, "internal server error")
@@ -254,21 +256,21 @@ func (c *conn) serveRequest() {
 		return
 	}
 	c.out = out
-	if !c.res.KeepAlive() {
+	if !res.KeepAlive() {
 		c.closeAfter = true
 	}
 }
 
 // callHandler runs the handler and reports false when it panicked.
-func (c *conn) callHandler() (ok bool) {
+func (c *conn) callHandler(req *protocol.Request, res *protocol.Response) (ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			c.srv.log.Error("handler panicked", zap.Any("panic", v), zap.Stack("stack"),
-				zap.String("method", c.req.Method()), zap.String("target", c.req.Target()))
+				zap.String("method", req.Method()), zap.String("target", req.Target()))
 			ok = false
 		}
 	}()
-	c.srv.handler.Serve(&c.req, &c.res)
+	c.srv.handler.Serve(req, res)
 	return true
 }
 
@@ -385,9 +387,23 @@ func (c *conn) outBuf() []byte {
 	return c.out
 }
 
-// releaseBuffers returns empty buffers to the pool: an idle connection
-// holds none.
+// exchange returns the connection's request state, taking it from the pool
+// when the connection holds none.
+func (c *conn) exchange() *exchange {
+	if c.ex == nil {
+		c.ex = c.srv.exchanges.Get().(*exchange)
+	}
+	return c.ex
+}
+
+// releaseBuffers returns empty buffers and the request state to their pools:
+// an idle connection holds none.
 func (c *conn) releaseBuffers() {
+	if c.ex != nil && len(c.in) == 0 {
+		c.ex.parser.Reset()
+		c.srv.exchanges.Put(c.ex)
+		c.ex = nil
+	}
 	if c.in != nil && len(c.in) == 0 {
 		putBuffer(c.in)
 		c.in = nil

@@ -58,6 +58,8 @@ type Server struct {
 	now atomic.Int64
 	// draining: stop accepting, finish in-flight requests, close the rest.
 	draining atomic.Bool
+	// exchanges pools request state (see conn.ex).
+	exchanges sync.Pool
 	// forced: close every connection as soon as it is not running a
 	// handler.
 	forced atomic.Bool
@@ -75,6 +77,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, handler: h, log: cfg.Logger, done: make(chan struct{})}
+	s.exchanges.New = func() any { return &exchange{parser: *protocol.NewParser(cfg.Limits)} }
 	s.now.Store(time.Now().UnixNano())
 	return s, nil
 }
@@ -273,7 +276,6 @@ func (s *Server) dispatch(ev *poller.Event) {
 // MaxConns it takes the connection and has a worker answer 503.
 func (s *Server) open(pc poller.Conn) {
 	c := &conn{srv: s, pc: pc}
-	c.parser = protocol.NewParser(s.cfg.Limits)
 	c.setDeadline(s.cfg.IdleTimeout)
 	pc.SetContext(c)
 	over := s.cfg.MaxConns > 0 && s.live.Load()-s.rejecting.Load() >= int64(s.cfg.MaxConns)

@@ -230,7 +230,7 @@ func (p *Poller) accept(events []poller.Event) int {
 		}
 		_ = fdconn.SetNoDelay(fd)
 		p.gen++
-		c := fdconn.New(fd, p.gen, sa, fdconn.LocalAddr(fd, p.addr), p)
+		c := fdconn.New(fd, p.gen, sa, p)
 		if err := p.ctl(unix.EPOLL_CTL_ADD, fd, readEvents|unix.EPOLLONESHOT, p.gen); err != nil {
 			_ = unix.Close(fd)
 			p.log.Warn("epoll: registering an accepted connection failed", zap.Error(err))

@@ -36,8 +36,8 @@ type Conn struct {
 
 // New returns a Conn for an accepted descriptor. gen distinguishes it from
 // earlier connections that had the same descriptor number.
-func New(fd int, gen uint32, remote unix.Sockaddr, local net.Addr, a Armer) *Conn {
-	return &Conn{fd: fd, gen: gen, remote: remote, local: local, armer: a}
+func New(fd int, gen uint32, remote unix.Sockaddr, a Armer) *Conn {
+	return &Conn{fd: fd, gen: gen, remote: remote, armer: a}
 }
 
 // FD returns the socket descriptor.
@@ -125,8 +125,14 @@ func (c *Conn) SetContext(v any) { c.ctx = v }
 // Context implements poller.Conn.
 func (c *Conn) Context() any { return c.ctx }
 
-// LocalAddr implements poller.Conn.
-func (c *Conn) LocalAddr() net.Addr { return c.local }
+// LocalAddr implements poller.Conn. The address is asked of the kernel on
+// first use, so connections that never ask cost nothing.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.local == nil {
+		c.local = LocalAddr(c.fd, nil)
+	}
+	return c.local
+}
 
 // RemoteAddr implements poller.Conn. The address is converted on first use,
 // so connections that never ask cost nothing.
