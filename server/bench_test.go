@@ -22,7 +22,7 @@ func hello(_ *protocol.Request, res *protocol.Response) {
 // pipeline requests per write. The client side allocates nothing per
 // request, so allocs/op is the server's (testing counts every goroutine).
 func benchmarkServer(b *testing.B, backend string, pipeline int) {
-	_, addr := suite.Start(b, backend, server.Config{Workers: 2}, server.HandlerFunc(hello))
+	_, addr := suite.Start(b, suite.Target{Backend: backend}, server.Config{Workers: 2}, server.HandlerFunc(hello))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
@@ -62,7 +62,7 @@ func BenchmarkServerHello(b *testing.B) {
 // reports: in steady state a keep-alive request costs the server no heap
 // allocation.
 func TestHelloAllocatesNothingPerRequest(t *testing.T) {
-	_, addr := suite.Start(t, poller.Default(), server.Config{Workers: 2}, server.HandlerFunc(hello))
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2}, server.HandlerFunc(hello))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,11 @@ type Config struct {
 	// Workers is the number of goroutines that run handlers. Default
 	// GOMAXPROCS. A handler that blocks holds one worker for that time.
 	Workers int
+	// Inline runs handlers on the event loop's goroutine instead of the
+	// worker pool: no hand-off per request, the fastest mode for handlers
+	// that never block, but one blocking handler stalls every connection.
+	// Workers, MaxWorkers and QueueSize are then unused. Default false.
+	Inline bool
 	// MaxWorkers, when above Workers, makes the worker pool elastic: while
 	// every worker is busy (for example blocked in slow handlers), extra
 	// workers start, up to MaxWorkers in all, and exit after a second

@@ -267,6 +267,10 @@ func (s *Server) dispatch(ev *poller.Event) {
 		return // stale or spurious: someone else owns it, or it is closed
 	}
 	c.event, c.data, c.cause = ev.Kind, ev.Data, ev.Err
+	if s.cfg.Inline {
+		c.turn()
+		return
+	}
 	if err := s.pool.Submit(c); err != nil {
 		c.close() // the pool is closed only after the loop ends; defensive
 	}
@@ -288,6 +292,10 @@ func (s *Server) open(pc poller.Conn) {
 	c.own.v.Store(stateBusy)
 	c.rejected = true
 	s.rejecting.Add(1)
+	if s.cfg.Inline {
+		c.turn()
+		return
+	}
 	if err := s.pool.Submit(c); err != nil {
 		c.close()
 	}

@@ -31,6 +31,12 @@ func TestSuite(t *testing.T) {
 	}
 }
 
+// TestSuiteInline runs the integration suite with handlers on the event
+// loop (Config.Inline) on the default backend.
+func TestSuiteInline(t *testing.T) {
+	suite.RunTarget(t, suite.Target{Backend: poller.Default(), Inline: true})
+}
+
 // TestRobustness runs the hostile-client battery against every backend.
 func TestRobustness(t *testing.T) {
 	for _, b := range poller.Available() {
@@ -76,7 +82,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestListenAddressInUse(t *testing.T) {
-	srv, addr := suite.Start(t, poller.Default(), server.Config{}, nil)
+	srv, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{}, nil)
 	_ = srv
 	second, err := server.New(server.Config{Addr: addr}, server.HandlerFunc(suite.Handler))
 	if err != nil {

@@ -78,12 +78,12 @@ func cpuTime(pid int) (time.Duration, error) {
 // testFDExhaustion runs a server whose descriptor table fills up: it must
 // keep serving the connections it has, not spin on accept, and accept again
 // once descriptors free up.
-func testFDExhaustion(t *testing.T, backend string) {
+func testFDExhaustion(t *testing.T, tg Target) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc to measure the child's CPU time")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), fdLimitEnv+"="+backend)
+	cmd.Env = append(os.Environ(), fdLimitEnv+"="+tg.Backend)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,8 @@ import (
 // slow clients, floods, resets at every stage, overload. Every loop in it is
 // bounded in count and time.
 func RunRobustness(t *testing.T, backend string) {
-	runCases(t, backend, []testCase{
+	tg := Target{Backend: backend}
+	runCases(t, tg, []testCase{
 		{"Slowloris200", testSlowloris},
 		{"Concurrent2000x10", testManyConnections},
 		{"PipelineWithoutReadingStaysBounded", testPipelineFlood},
@@ -34,10 +35,10 @@ func RunRobustness(t *testing.T, backend string) {
 	})
 }
 
-func testSlowloris(t *testing.T, backend string) {
+func testSlowloris(t *testing.T, tg Target) {
 	const slow = 200
 	const headerTimeout = 800 * time.Millisecond
-	_, addr := Start(t, backend, server.Config{ReadHeaderTimeout: headerTimeout}, nil)
+	_, addr := Start(t, tg, server.Config{ReadHeaderTimeout: headerTimeout}, nil)
 	conns := make([]net.Conn, slow)
 	for i := range conns {
 		conns[i] = Dial(t, addr)
@@ -91,9 +92,9 @@ func testSlowloris(t *testing.T, backend string) {
 	t.Logf("normal client's worst latency during slowloris: %v", worst)
 }
 
-func testManyConnections(t *testing.T, backend string) {
+func testManyConnections(t *testing.T, tg Target) {
 	const conns, each = 2000, 10
-	_, addr := Start(t, backend, server.Config{}, nil)
+	_, addr := Start(t, tg, server.Config{}, nil)
 	var answered atomic.Int64
 	errs := make(chan error, conns)
 	var wg sync.WaitGroup
@@ -135,8 +136,8 @@ func testManyConnections(t *testing.T, backend string) {
 	}
 }
 
-func testPipelineFlood(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testPipelineFlood(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -175,8 +176,8 @@ func testPipelineFlood(t *testing.T, backend string) {
 	}
 }
 
-func testResets(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testResets(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	reset := func(c net.Conn) {
 		_ = c.(*net.TCPConn).SetLinger(0) // close sends RST
 		_ = c.Close()
@@ -241,8 +242,8 @@ func testResets(t *testing.T, backend string) {
 	}
 }
 
-func testShutdownManyInFlight(t *testing.T, backend string) {
-	srv, addr := Start(t, backend, server.Config{Workers: 4, MaxWorkers: 32}, nil)
+func testShutdownManyInFlight(t *testing.T, tg Target) {
+	srv, addr := Start(t, tg, server.Config{Workers: 4, MaxWorkers: 32}, nil)
 	const inFlight = 20
 	type result struct {
 		res *Response
@@ -271,8 +272,8 @@ func testShutdownManyInFlight(t *testing.T, backend string) {
 	}
 }
 
-func testMaxConns(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{MaxConns: 2}, nil)
+func testMaxConns(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{MaxConns: 2}, nil)
 	held := []net.Conn{Dial(t, addr), Dial(t, addr)}
 	for _, c := range held { // make sure both are open on the server
 		io.WriteString(c, get("/hello"))
@@ -301,8 +302,8 @@ func testMaxConns(t *testing.T, backend string) {
 	}
 }
 
-func testElasticPool(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{Workers: 1, MaxWorkers: 4}, nil)
+func testElasticPool(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{Workers: 1, MaxWorkers: 4}, nil)
 	slow := Dial(t, addr)
 	io.WriteString(slow, get("/sleep?ms=1500"))
 	time.Sleep(50 * time.Millisecond) // the only fixed worker is busy
@@ -315,8 +316,8 @@ func testElasticPool(t *testing.T, backend string) {
 	}
 }
 
-func testWriteTimeout(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{WriteTimeout: 300 * time.Millisecond}, nil)
+func testWriteTimeout(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{WriteTimeout: 300 * time.Millisecond}, nil)
 	c := Dial(t, addr)
 	io.WriteString(c, get("/big?n=32000000"))
 	time.Sleep(1500 * time.Millisecond) // read nothing: the server gives up

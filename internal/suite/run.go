@@ -16,8 +16,11 @@ import (
 )
 
 // Run runs every suite test against the named backend.
-func Run(t *testing.T, backend string) {
-	runCases(t, backend, []testCase{
+func Run(t *testing.T, backend string) { RunTarget(t, Target{Backend: backend}) }
+
+// RunTarget runs every suite test against a backend in a given mode.
+func RunTarget(t *testing.T, tg Target) {
+	runCases(t, tg, []testCase{
 		{"HelloNetHTTPClient", testHelloNetHTTP},
 		{"KeepAliveReuse", testKeepAliveReuse},
 		{"Pipelined100InOneWrite", testPipelined100},
@@ -51,15 +54,15 @@ func Run(t *testing.T, backend string) {
 // testCase is one named suite test.
 type testCase struct {
 	name string
-	run  func(t *testing.T, backend string)
+	run  func(t *testing.T, tg Target)
 }
 
 // runCases runs each case as a subtest against backend, then checks that no
 // descriptor leaked across them.
-func runCases(t *testing.T, backend string, cases []testCase) {
+func runCases(t *testing.T, tg Target, cases []testCase) {
 	checkFDs := CheckFDs(t)
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, backend) })
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, tg) })
 	}
 	checkFDs()
 }
@@ -81,8 +84,8 @@ func roundTrip(t *testing.T, addr, raw string) *Response {
 	return res
 }
 
-func testHelloNetHTTP(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testHelloNetHTTP(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	client := &http.Client{Timeout: ioTimeout}
 	defer client.CloseIdleConnections()
 	res, err := client.Get("http://" + addr + "/hello")
@@ -102,8 +105,8 @@ func testHelloNetHTTP(t *testing.T, backend string) {
 	}
 }
 
-func testKeepAliveReuse(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testKeepAliveReuse(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	for i := range 5 {
@@ -139,8 +142,8 @@ func testKeepAliveReuse(t *testing.T, backend string) {
 	}
 }
 
-func testPipelined100(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testPipelined100(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	var all strings.Builder
 	for i := range 100 {
@@ -161,8 +164,8 @@ func testPipelined100(t *testing.T, backend string) {
 	}
 }
 
-func testOneBytePerWrite(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testOneBytePerWrite(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	req := "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhello world"
 	for i := range len(req) {
@@ -180,8 +183,8 @@ func testOneBytePerWrite(t *testing.T, backend string) {
 	}
 }
 
-func testSplitEverywhere(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testSplitEverywhere(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	req := "POST /echo?x=1 HTTP/1.1\r\nHost: test\r\nX-A: b\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
@@ -203,8 +206,8 @@ func testSplitEverywhere(t *testing.T, backend string) {
 	}
 }
 
-func testContentLengthBody(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testContentLengthBody(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	client := &http.Client{Timeout: ioTimeout}
 	defer client.CloseIdleConnections()
 	body := Pattern(100_000)
@@ -219,8 +222,8 @@ func testContentLengthBody(t *testing.T, backend string) {
 	}
 }
 
-func testChunkedBody(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testChunkedBody(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	res := roundTrip(t, addr, "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"+
 		"5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n")
 	if res.Status != 200 || string(res.Body) != "hello world" {
@@ -241,8 +244,8 @@ func testChunkedBody(t *testing.T, backend string) {
 	}
 }
 
-func testConnectionClose(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testConnectionClose(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, "GET /hello HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
@@ -256,8 +259,8 @@ func testConnectionClose(t *testing.T, backend string) {
 	ExpectClosed(t, c, r)
 }
 
-func testHandlerClose(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testHandlerClose(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, get("/close")+get("/hello"))
@@ -271,8 +274,8 @@ func testHandlerClose(t *testing.T, backend string) {
 	ExpectClosed(t, c, r) // the pipelined second request is not answered
 }
 
-func testHTTP10(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testHTTP10(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	// Without keep-alive: one response, then close.
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
@@ -297,8 +300,8 @@ func testHTTP10(t *testing.T, backend string) {
 	}
 }
 
-func testClientClosesMidRequest(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testClientClosesMidRequest(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	for _, partial := range []string{
 		"GET /hel",
 		"GET /hello HTTP/1.1\r\nHost: te",
@@ -316,8 +319,8 @@ func testClientClosesMidRequest(t *testing.T, backend string) {
 	}
 }
 
-func testLargeRequest(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testLargeRequest(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	big := strings.Repeat("v", 9000)
 	res := roundTrip(t, addr, "GET /header?name=X-Big HTTP/1.1\r\nHost: test\r\nX-Big: "+big+"\r\n\r\n")
 	if res.Status != 200 || string(res.Body) != big {
@@ -325,8 +328,8 @@ func testLargeRequest(t *testing.T, backend string) {
 	}
 }
 
-func testPipelinedLarge(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testPipelinedLarge(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	var all bytes.Buffer
 	bodies := make([][]byte, 20)
@@ -350,8 +353,8 @@ func testPipelinedLarge(t *testing.T, backend string) {
 	}
 }
 
-func testLargeResponseSlowReader(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testLargeResponseSlowReader(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	const n = 8 << 20 // far above any socket buffer
 	c := Dial(t, addr)
 	io.WriteString(c, get(fmt.Sprintf("/big?n=%d", n)))
@@ -377,16 +380,16 @@ func testLargeResponseSlowReader(t *testing.T, backend string) {
 	}
 }
 
-func testUnknownMethod(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testUnknownMethod(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	res := roundTrip(t, addr, "PURGE /method HTTP/1.1\r\nHost: test\r\n\r\n")
 	if res.Status != 200 || string(res.Body) != "PURGE" {
 		t.Fatalf("PURGE: %d %q", res.Status, res.Body)
 	}
 }
 
-func testHighBytes(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testHighBytes(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	val := "caf\xe9 \x80\xff\xc3\xa9"
 	res := roundTrip(t, addr, "GET /header?name=X-Name HTTP/1.1\r\nHost: test\r\nX-Name: "+val+"\r\n\r\n")
 	if res.Status != 200 || string(res.Body) != val {
@@ -394,8 +397,8 @@ func testHighBytes(t *testing.T, backend string) {
 	}
 }
 
-func testBinaryBody(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testBinaryBody(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	body := make([]byte, 4*256)
 	for i := range body {
 		body[i] = byte(i)
@@ -412,8 +415,8 @@ func testBinaryBody(t *testing.T, backend string) {
 	}
 }
 
-func testBadRequest(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testBadRequest(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	for _, tc := range []struct {
 		raw    string
 		status int
@@ -438,8 +441,8 @@ func testBadRequest(t *testing.T, backend string) {
 	}
 }
 
-func testHandlerPanic(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testHandlerPanic(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, get("/panic"))
@@ -456,8 +459,8 @@ func testHandlerPanic(t *testing.T, backend string) {
 	}
 }
 
-func testHead(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testHead(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, "HEAD /hello HTTP/1.1\r\nHost: test\r\n\r\n"+get("/hello"))
@@ -475,8 +478,8 @@ func testHead(t *testing.T, backend string) {
 	}
 }
 
-func testExpectContinue(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testExpectContinue(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
@@ -491,8 +494,8 @@ func testExpectContinue(t *testing.T, backend string) {
 	}
 }
 
-func testConcurrentClients(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testConcurrentClients(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	const clients, each = 50, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, clients)
@@ -521,8 +524,8 @@ func testConcurrentClients(t *testing.T, backend string) {
 	}
 }
 
-func testShutdownInFlight(t *testing.T, backend string) {
-	srv, addr := Start(t, backend, server.Config{}, nil)
+func testShutdownInFlight(t *testing.T, tg Target) {
+	srv, addr := Start(t, tg, server.Config{}, nil)
 	busy := Dial(t, addr)
 	idle := Dial(t, addr)
 	idleR := bufio.NewReader(idle)
@@ -551,8 +554,8 @@ func testShutdownInFlight(t *testing.T, backend string) {
 	}
 }
 
-func testIdleTimeout(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{IdleTimeout: 300 * time.Millisecond}, nil)
+func testIdleTimeout(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{IdleTimeout: 300 * time.Millisecond}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, get("/hello"))
@@ -566,8 +569,8 @@ func testIdleTimeout(t *testing.T, backend string) {
 	}
 }
 
-func testReadHeaderTimeout(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{ReadHeaderTimeout: 300 * time.Millisecond}, nil)
+func testReadHeaderTimeout(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{ReadHeaderTimeout: 300 * time.Millisecond}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	start := time.Now()
@@ -596,8 +599,8 @@ func testReadHeaderTimeout(t *testing.T, backend string) {
 	}
 }
 
-func testReadBodyTimeout(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{ReadBodyTimeout: 300 * time.Millisecond}, nil)
+func testReadBodyTimeout(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{ReadBodyTimeout: 300 * time.Millisecond}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	start := time.Now()
@@ -616,8 +619,8 @@ func testReadBodyTimeout(t *testing.T, backend string) {
 	}
 }
 
-func testExpectRejected(t *testing.T, backend string) {
-	_, addr := Start(t, backend, server.Config{}, nil)
+func testExpectRejected(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	r := bufio.NewReader(c)
 	io.WriteString(c, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 999999999\r\nExpect: 100-continue\r\n\r\n")

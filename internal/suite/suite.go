@@ -85,12 +85,22 @@ func Pattern(n int) []byte {
 	return b
 }
 
-// Start runs a server with the given backend and config on a loopback port
-// and stops it when the test ends, failing the test if the shutdown does not
-// complete. It returns the server and its address.
-func Start(t testing.TB, backend string, cfg server.Config, h server.Handler) (*server.Server, string) {
+// Target is what a suite run tests: a backend, and how the server runs
+// handlers on it.
+type Target struct {
+	// Backend names the poller backend.
+	Backend string
+	// Inline runs handlers on the event loop (server.Config.Inline).
+	Inline bool
+}
+
+// Start runs a server for the target with the given config on a loopback
+// port and stops it when the test ends, failing the test if the shutdown
+// does not complete. It returns the server and its address.
+func Start(t testing.TB, tg Target, cfg server.Config, h server.Handler) (*server.Server, string) {
 	t.Helper()
-	cfg.Backend = backend
+	cfg.Backend = tg.Backend
+	cfg.Inline = cfg.Inline || tg.Inline
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
