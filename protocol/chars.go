@@ -1,5 +1,10 @@
 package protocol
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Byte classification tables. Indexing a [256]bool with a byte needs no
 // bounds check, which keeps the validation loops tight.
 
@@ -74,15 +79,56 @@ var (
 	}()
 )
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// scanValue returns the index of the first byte in b[i:stop] that is not
+// allowed in a field value (see valueTable), or stop. It tests eight bytes at
+// a time: flag bytes below 0x20 and DEL (bytes >= 0x80 are obs-text and
+// allowed). The lowest flagged byte is always a true hit (borrows only
+// propagate upwards), so it is either the stop byte or an HTAB to step over.
+func scanValue(b []byte, i, stop int) int {
+	for i+8 <= stop {
+		x := binary.LittleEndian.Uint64(b[i:])
+		d := x ^ (0x7f * lsb)
+		m := ((x-0x20*lsb)&^x | (d-lsb)&^d) & msb
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		if b[i] != '\t' {
+			return i
+		}
+		i++
+	}
+	for i < stop && valueTable[b[i]] {
+		i++
+	}
+	return i
+}
+
+// hexTable maps hex digits to their value and every other byte to 0xff.
+var hexTable = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i := byte(0); i < 10; i++ {
+		t['0'+i] = i
+	}
+	for i := byte(0); i < 6; i++ {
+		t['a'+i] = 10 + i
+		t['A'+i] = 10 + i
+	}
+	return t
+}()
+
 // unhex returns the value of the hex digit c, or -1.
 func unhex(c byte) int64 {
-	switch {
-	case '0' <= c && c <= '9':
-		return int64(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int64(c - 'a' + 10)
-	case 'A' <= c && c <= 'F':
-		return int64(c - 'A' + 10)
+	if v := hexTable[c]; v != 0xff {
+		return int64(v)
 	}
 	return -1
 }
@@ -92,9 +138,10 @@ func isHex(c byte) bool { return unhex(c) >= 0 }
 func isOWS(c byte) bool { return c == ' ' || c == '\t' }
 
 // equalFold reports whether b equals lower, ignoring ASCII case. lower must
-// consist of lowercase letters, digits and '-' only, and b must be a token:
-// for token bytes, b|0x20 equals such a character only when it is that
-// character or its uppercase form.
+// consist of lowercase letters, digits and '-' only, and b must hold no
+// control characters (tokens and validated field values never do): for such
+// bytes, b|0x20 equals one of those characters only when b is that character
+// or its uppercase form.
 func equalFold(b []byte, lower string) bool {
 	if len(b) != len(lower) {
 		return false
@@ -174,16 +221,15 @@ func validHost(h []byte) bool {
 		}
 		i = j + 1
 	} else {
-		for i < len(h) && h[i] != ':' {
-			c := h[i]
-			switch {
-			case regNameTable[c]:
+		for {
+			for i < len(h) && regNameTable[h[i]] {
 				i++
-			case c == '%' && i+2 < len(h) && isHex(h[i+1]) && isHex(h[i+2]):
-				i += 3
-			default:
-				return false
 			}
+			if i < len(h) && h[i] == '%' && i+2 < len(h) && isHex(h[i+1]) && isHex(h[i+2]) {
+				i += 3
+				continue
+			}
+			break
 		}
 	}
 	if i == len(h) {

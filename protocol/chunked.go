@@ -11,9 +11,11 @@ package protocol
 //	chunk-ext-val  = token / quoted-string
 //
 // The body is decoded in place: chunk-data is moved down over the chunk-size
-// lines so the decoded body is contiguous from the first byte after the
-// header section. The write position never passes the read position, and the
-// caller preserves in-place changes when it reallocates the buffer.
+// lines so the decoded body is contiguous from the first byte of the first
+// chunk's data (which therefore never moves). The write position never passes
+// the read position, and the caller preserves in-place changes when it
+// reallocates the buffer, so a request split across many Parse calls decodes
+// exactly like one received at once.
 
 const (
 	// maxChunkLine caps one chunk-size line (size, extensions), excluding
@@ -32,6 +34,29 @@ const (
 )
 
 func (p *Parser) chunkSize(buf []byte) error {
+	// Fast path for the common line: 1 to 15 hex digits and CRLF, all in
+	// buf. Anything else (extensions, more digits, an incomplete or
+	// malformed line) takes the general path below, which reaches the same
+	// verdict for lines the fast path accepts.
+	if p.scan == p.pos {
+		line := buf[p.pos:]
+		k := 0
+		var size int64
+		for k < len(line) && k < 16 {
+			d := unhex(line[k])
+			if d < 0 {
+				break
+			}
+			size = size<<4 | d
+			k++
+		}
+		if k > 0 && k <= maxChunkDigits && k+1 < len(line) && line[k] == '\r' && line[k+1] == '\n' {
+			p.pos += k + 2
+			p.scan = p.pos
+			return p.gotChunkSize(int64(k), size)
+		}
+	}
+
 	// A chunk-size line ending in a bare LF is rejected (CVE-2025-22871:
 	// a front end that accepts it and one that does not disagree on where
 	// the chunk data starts).
@@ -40,11 +65,6 @@ func (p *Parser) chunkSize(buf []byte) error {
 		return err
 	}
 	line := buf[start:end]
-	p.chunkLineBytes += int64(len(line))
-	if p.chunkLineBytes > chunkLineAllowance+p.decoded {
-		return errChunkExtExcess // CVE-2023-39326
-	}
-
 	var size int64
 	i, sig := 0, 0
 	for ; i < len(line); i++ {
@@ -66,6 +86,16 @@ func (p *Parser) chunkSize(buf []byte) error {
 	if err := checkChunkExt(line[i:]); err != nil {
 		return err
 	}
+	return p.gotChunkSize(int64(len(line)), size)
+}
+
+// gotChunkSize accounts for a valid chunk-size line of lineLen bytes
+// (excluding CRLF) announcing size bytes; p.pos is after its CRLF.
+func (p *Parser) gotChunkSize(lineLen, size int64) error {
+	p.chunkLineBytes += lineLen
+	if p.chunkLineBytes > chunkLineAllowance+p.decoded {
+		return errChunkExtExcess // CVE-2023-39326
+	}
 	if size > p.limits.MaxBodySize-p.decoded {
 		return errBodyTooLarge // before any chunk data is read
 	}
@@ -73,6 +103,11 @@ func (p *Parser) chunkSize(buf []byte) error {
 		p.trailerStart = p.pos
 		p.state = stateTrailers
 		return nil
+	}
+	if p.w == p.bodyStart {
+		// Nothing decoded yet: the body starts where the first chunk's
+		// data is, so the first chunk needs no move.
+		p.bodyStart, p.w = p.pos, p.pos
 	}
 	p.decoded += size
 	p.remaining = size
@@ -161,7 +196,9 @@ func (p *Parser) chunkData(buf []byte) error {
 		return ErrIncomplete
 	}
 	n := min(p.remaining, avail)
-	copy(buf[p.w:], buf[p.pos:p.pos+int(n)])
+	if p.w != p.pos {
+		copy(buf[p.w:], buf[p.pos:p.pos+int(n)])
+	}
 	p.w += int(n)
 	p.pos += int(n)
 	p.remaining -= n
@@ -201,20 +238,16 @@ func (p *Parser) chunkDataEnd(buf []byte) error {
 func (p *Parser) trailerLines(buf []byte) error {
 	limit := p.trailerStart + 2 + p.limits.MaxHeaderBytes - p.hdrBytes
 	for {
-		start, end, err := p.nextLine(buf, limit, errTrailerTooBig, errBareLFTrailer)
+		f, last, err := p.fieldLine(buf, limit, errTrailerTooBig, errBareLFTrailer)
 		if err != nil {
 			return err
 		}
-		if start == end {
+		if last {
 			p.state = stateDone
 			return nil
 		}
 		if len(p.fields)+len(p.trailers) >= p.limits.MaxHeaderCount {
 			return errTooManyTrailers
-		}
-		f, err := parseField(buf, start, end)
-		if err != nil {
-			return err
 		}
 		p.trailers = append(p.trailers, f)
 	}

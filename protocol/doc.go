@@ -11,6 +11,12 @@
 // Pipelined requests are parsed one after another: after Parse returns n, the
 // next request starts at buf[n:].
 //
+// Parse is incremental: on ErrIncomplete it remembers how far it got, so a
+// request arriving one byte per call is still parsed in linear time, and
+// every verdict (accept, or which status) is the same however the bytes were
+// split. NeedsContinue/ContinueSent drive "Expect: 100-continue", and
+// HeaderComplete tells when only the body is still pending.
+//
 // # Zero-copy lifetime rule
 //
 // Every string and []byte returned by a Request (method, target, path, query,

@@ -28,7 +28,8 @@ type result struct {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%+v", r.withoutBody())
+	type plain result // no String method: avoids recursion
+	return fmt.Sprintf("%+v", plain(r.withoutBody()))
 }
 
 func (r result) withoutBody() result {
@@ -113,13 +114,14 @@ func parseSplit(in string, l Limits, k int) result {
 	return snapshot(n, err, &r)
 }
 
-// parseChunks feeds in step bytes at a time, reallocating every time.
+// parseChunks feeds in step bytes at a time, appending to one buffer as a
+// server does (append reallocates, preserving content, whenever it grows).
 func parseChunks(in string, l Limits, step int) result {
 	p := NewParser(l)
 	var r Request
 	var buf []byte
 	for i := 0; i < len(in); i += step {
-		buf = grow(buf, in[i:min(i+step, len(in))])
+		buf = append(buf, in[i:min(i+step, len(in))]...)
 		n, err := p.Parse(buf, &r)
 		if err != ErrIncomplete {
 			return snapshot(n, err, &r)

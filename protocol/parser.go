@@ -43,11 +43,20 @@ type field struct{ name, value span }
 type Parser struct {
 	limits Limits
 	ready  bool // limits normalized
+	seen   int  // len(buf) at the last ErrIncomplete
 
+	fields, trailers []field // reused; swapped with the Request's on completion
+
+	reqState
+}
+
+// reqState is the state of the request being parsed; it is zeroed for every
+// request.
+type reqState struct {
 	state parseState
 	pos   int // start of the line or element being parsed
-	scan  int // buf[pos:scan] was already searched for LF without success
-	seen  int // len(buf) at the last ErrIncomplete
+	scan  int // buf[pos:scan] was already examined and needs no rescan
+	colon int // field lines: offset of the ':' once found, 0 before
 
 	method, target, path, query, host span
 	pathSlash                         bool // absolute-form with empty path: Path is "/"
@@ -55,7 +64,6 @@ type Parser struct {
 	minor                             int
 
 	hdrStart, hdrBytes int
-	fields, trailers   []field
 	trailerStart       int
 
 	hostCount                      int
@@ -79,12 +87,10 @@ func NewParser(l Limits) *Parser {
 // Reset forgets any partially parsed request, e.g. when the Parser is reused
 // for a new connection. The limits are kept.
 func (p *Parser) Reset() {
-	*p = Parser{
-		limits:   p.limits,
-		ready:    p.ready,
-		fields:   p.fields[:0],
-		trailers: p.trailers[:0],
-	}
+	p.reqState = reqState{}
+	p.seen = 0
+	p.fields = p.fields[:0]
+	p.trailers = p.trailers[:0]
 }
 
 // NeedsContinue reports, after Parse returned ErrIncomplete, that the header
@@ -251,13 +257,14 @@ func (p *Parser) parseRequestLine(buf []byte, start, end int) error {
 	query := -1
 	brackets := false
 loop:
-	for j < len(line) {
-		c := line[j]
-		if pathTable[c] {
+	for {
+		for j < len(line) && pathTable[line[j]] {
 			j++
-			continue
 		}
-		switch c {
+		if j == len(line) {
+			break
+		}
+		switch line[j] {
 		case '?':
 			if query < 0 {
 				query = j
@@ -375,20 +382,21 @@ func (p *Parser) absoluteForm(buf []byte, off int, t []byte, hasQuery, brackets 
 
 func (p *Parser) headerLines(buf []byte) error {
 	limit := p.hdrStart + p.limits.MaxHeaderBytes
+	if p.scan == p.pos && p.colon == 0 {
+		if done, err := p.headerLinesFast(buf, limit); done || err != nil {
+			return err
+		}
+	}
 	for {
-		start, end, err := p.nextLine(buf, limit, errHeaderTooBig, errBareLFField)
+		f, last, err := p.fieldLine(buf, limit, errHeaderTooBig, errBareLFField)
 		if err != nil {
 			return err
 		}
-		if start == end {
+		if last {
 			return p.endHeaders()
 		}
 		if len(p.fields) >= p.limits.MaxHeaderCount {
 			return errTooManyFields
-		}
-		f, err := parseField(buf, start, end)
-		if err != nil {
-			return err
 		}
 		p.fields = append(p.fields, f)
 		if err := p.inspect(buf, f); err != nil {
@@ -397,40 +405,141 @@ func (p *Parser) headerLines(buf []byte) error {
 	}
 }
 
-// parseField parses field-line = field-name ":" OWS field-value OWS
-// (RFC 9112 §5) in buf[start:end].
-func parseField(buf []byte, start, end int) (field, error) {
-	if isOWS(buf[start]) {
-		// obs-fold (RFC 9112 §5.2) or whitespace before the first field
-		// (§2.2): both are rejected, as folding lets a proxy and a server
-		// disagree about where a value ends.
-		return field{}, errObsFold
+// headerLinesFast parses complete, well-formed field lines with local state
+// only. It stops at the first line that is incomplete, malformed or reaches
+// the limits, leaving it to the general path (fieldLine), which therefore
+// gives every verdict. It reports done when the header section ended.
+func (p *Parser) headerLinesFast(buf []byte, limit int) (done bool, err error) {
+	stop := min(len(buf), limit)
+	pos := p.pos
+	for pos+1 < stop {
+		if buf[pos] == '\r' && buf[pos+1] == '\n' {
+			p.pos, p.scan = pos+2, pos+2
+			return true, p.endHeaders()
+		}
+		name := buf[pos:stop]
+		k := 0
+		for k < len(name) && tokenTable[name[k]] {
+			k++
+		}
+		if k == 0 || k == len(name) || name[k] != ':' {
+			break
+		}
+		colon := pos + k
+		e := scanValue(buf, colon+1, stop)
+		if e+1 >= stop || buf[e] != '\r' || buf[e+1] != '\n' || len(p.fields) >= p.limits.MaxHeaderCount {
+			break
+		}
+		v := colon + 1
+		for v < e && isOWS(buf[v]) {
+			v++
+		}
+		end := e
+		for end > v && isOWS(buf[end-1]) {
+			end--
+		}
+		f := field{span{pos, k}, span{v, end - v}}
+		pos = e + 2
+		p.fields = append(p.fields, f)
+		if err := p.inspect(buf, f); err != nil {
+			return false, err
+		}
 	}
-	k := start
-	for k < end && tokenTable[buf[k]] {
-		k++
+	p.pos, p.scan = pos, pos
+	return false, nil
+}
+
+// fieldLine scans one field-line = field-name ":" OWS field-value OWS CRLF
+// (RFC 9112 §5) starting at p.pos, or the empty line ending the section
+// (last is true). It examines each byte once, left to right, and can stop at
+// the end of buf and resume at p.scan on the next call (p.colon remembers
+// where the name ended). The line's LF must lie before limit, otherwise
+// tooLong is returned as soon as limit bytes are in buf.
+func (p *Parser) fieldLine(buf []byte, limit int, tooLong, bareLF *Error) (f field, last bool, err error) {
+	start := p.pos
+	stop := min(len(buf), limit)
+	i := p.scan
+	if i == start {
+		if i >= stop {
+			goto more
+		}
+		switch buf[i] {
+		case '\r':
+			if i+1 >= stop {
+				goto more
+			}
+			if buf[i+1] != '\n' {
+				return field{}, false, bareLF
+			}
+			p.pos, p.scan = i+2, i+2
+			return field{}, true, nil
+		case '\n':
+			// Lines end in CRLF only (bare LF: see the package doc).
+			return field{}, false, bareLF
+		case ' ', '\t':
+			// obs-fold (RFC 9112 §5.2) or whitespace before the first
+			// field (§2.2): rejected, as folding lets a proxy and a server
+			// disagree about where a value ends.
+			return field{}, false, errObsFold
+		}
 	}
-	// No whitespace between name and colon (RFC 9112 §5.1, CVE-2019-16276:
-	// "Transfer-Encoding : chunked" must not be taken for a different field).
-	if k == start || k == end || buf[k] != ':' {
-		return field{}, errBadFieldName
-	}
-	v, e := k+1, end
-	for v < e && isOWS(buf[v]) {
-		v++
-	}
-	for e > v && isOWS(buf[e-1]) {
-		e--
+	if p.colon == 0 {
+		name := buf[i:stop]
+		k := 0
+		for k < len(name) && tokenTable[name[k]] {
+			k++
+		}
+		i += k
+		if i == stop {
+			goto more
+		}
+		// No whitespace between name and colon (RFC 9112 §5.1,
+		// CVE-2019-16276: "Transfer-Encoding : chunked" must not be taken
+		// for a different field or silently accepted).
+		if buf[i] != ':' || i == start {
+			return field{}, false, errBadFieldName
+		}
+		p.colon = i
+		i++
 	}
 	// field-value = *( field-vchar / SP / HTAB ): no CR, LF, NUL or other
 	// controls (CVE-2022-1705: "Transfer-Encoding: \rchunked"); obs-text is
 	// allowed.
-	for _, c := range buf[v:e] {
-		if !valueTable[c] {
-			return field{}, errBadFieldValue
-		}
+	i = scanValue(buf, i, stop)
+	if i == stop {
+		goto more
 	}
-	return field{span{start, k - start}, span{v, e - v}}, nil
+	if buf[i] != '\r' {
+		if buf[i] == '\n' {
+			return field{}, false, bareLF
+		}
+		return field{}, false, errBadFieldValue
+	}
+	if i+1 == stop {
+		goto more
+	}
+	if buf[i+1] != '\n' {
+		return field{}, false, errBadFieldValue // bare CR
+	}
+	{
+		v, e := p.colon+1, i
+		for v < e && isOWS(buf[v]) {
+			v++
+		}
+		for e > v && isOWS(buf[e-1]) {
+			e--
+		}
+		f = field{span{start, p.colon - start}, span{v, e - v}}
+	}
+	p.pos, p.scan, p.colon = i+2, i+2, 0
+	return f, false, nil
+
+more:
+	p.scan = i
+	if stop == limit {
+		return field{}, false, tooLong
+	}
+	return field{}, false, ErrIncomplete
 }
 
 // inspect records the header fields that affect parsing.
@@ -478,6 +587,14 @@ func (p *Parser) inspect(buf []byte, f field) error {
 
 // connection records the close and keep-alive options (RFC 9110 §7.6.1).
 func (p *Parser) connection(v []byte) {
+	switch {
+	case equalFold(v, "keep-alive"): // the common cases
+		p.connKeepAlive = true
+		return
+	case equalFold(v, "close"):
+		p.connClose = true
+		return
+	}
 	for len(v) > 0 {
 		i := bytes.IndexByte(v, ',')
 		var opt []byte
@@ -540,12 +657,16 @@ func (p *Parser) contentLength(v []byte) error {
 // fields form one list.
 func (p *Parser) transferEncoding(v []byte) error {
 	if p.minor == 0 {
-		// RFC 9112 §6.1: an HTTP/1.0 recipient cannot be trusted to
-		// understand chunked framing; a TE on HTTP/1.0 means a confused or
-		// hostile intermediary.
+		// RFC 9112 §6.1: a server receiving Transfer-Encoding in an
+		// HTTP/1.0 message MUST treat the framing as faulty (HTTP/1.0
+		// intermediaries do not understand chunked), so we reject it.
 		return errTEHTTP10
 	}
 	p.teSeen = true
+	if len(v) == 7 && !p.teLastChunked && equalFold(v, "chunked") {
+		p.teLastChunked = true // the common case
+		return nil
+	}
 	for {
 		i := bytes.IndexByte(v, ',')
 		var elem []byte
@@ -640,22 +761,51 @@ func (p *Parser) fixedBody(buf []byte) error {
 	return nil
 }
 
-// Static strings for the standard methods, so Method does not reference the
-// buffer for them.
-var methods = [...]string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"}
-
+// methodString returns a static string for the standard methods, so Method
+// does not reference the buffer for them, and the buffer bytes otherwise.
 func methodString(buf []byte, s span) string {
 	m := buf[s.off : s.off+s.n]
-	for _, k := range methods {
-		if string(m) == k {
-			return k
+	switch len(m) {
+	case 3:
+		switch string(m) {
+		case "GET":
+			return "GET"
+		case "PUT":
+			return "PUT"
+		}
+	case 4:
+		switch string(m) {
+		case "POST":
+			return "POST"
+		case "HEAD":
+			return "HEAD"
+		}
+	case 5:
+		switch string(m) {
+		case "PATCH":
+			return "PATCH"
+		case "TRACE":
+			return "TRACE"
+		}
+	case 6:
+		if string(m) == "DELETE" {
+			return "DELETE"
+		}
+	case 7:
+		switch string(m) {
+		case "OPTIONS":
+			return "OPTIONS"
+		case "CONNECT":
+			return "CONNECT"
 		}
 	}
 	return s.str(buf)
 }
 
-// fill publishes the completed request into req.
+// fill publishes the completed request into req. The field spans move to
+// req by swapping slices (no copy); req builds []Header only if asked.
 func (p *Parser) fill(buf []byte, req *Request) {
+	req.buf = buf
 	req.method = methodString(buf, p.method)
 	req.target = p.target.str(buf)
 	if p.pathSlash {
@@ -666,12 +816,9 @@ func (p *Parser) fill(buf []byte, req *Request) {
 	req.query = p.query.str(buf)
 	req.host = p.host.str(buf)
 	req.minor = p.minor
-	req.headers = fillHeaders(buf, req.headers[:0], p.fields)
-	if len(p.trailers) > 0 {
-		req.trailers = fillHeaders(buf, req.trailers[:0], p.trailers)
-	} else {
-		req.trailers = req.trailers[:0]
-	}
+	req.fields, p.fields = p.fields, req.fields[:0]
+	req.tfields, p.trailers = p.trailers, req.tfields[:0]
+	req.headersBuilt, req.trailersBuilt = false, false
 	req.chunked = p.teSeen
 	req.body = nil
 	req.contentLength = -1

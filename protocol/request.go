@@ -24,9 +24,12 @@ type Header struct {
 // exceptions are Proto and, for the standard methods (GET, HEAD, POST, PUT,
 // DELETE, CONNECT, OPTIONS, TRACE, PATCH), Method, which return static strings.
 type Request struct {
+	buf                               []byte  // the connection's buffer
+	fields, tfields                   []field // header and trailer fields by offset
 	method, target, path, query, host string
 	minor                             int
-	headers, trailers                 []Header
+	headers, trailers                 []Header // built from fields on demand
+	headersBuilt, trailersBuilt       bool
 	body                              []byte
 	contentLength                     int64
 	chunked, keepAlive, expect        bool
@@ -67,9 +70,9 @@ func (r *Request) Host() string { return r.host }
 // Header returns the value of the first field named name (ASCII
 // case-insensitive), or "" if there is none.
 func (r *Request) Header(name string) string {
-	for i := range r.headers {
-		if equalFoldString(r.headers[i].Name, name) {
-			return r.headers[i].Value
+	for _, f := range r.fields {
+		if f.name.n == len(name) && equalFoldString(f.name.str(r.buf), name) {
+			return f.value.str(r.buf)
 		}
 	}
 	return ""
@@ -77,12 +80,26 @@ func (r *Request) Header(name string) string {
 
 // Headers returns all header fields in received order. The slice is internal
 // to the Request and reused for the next request: do not retain or modify it.
-func (r *Request) Headers() []Header { return r.headers }
+// It is built on the first call for each request; Header does not need it.
+func (r *Request) Headers() []Header {
+	if !r.headersBuilt {
+		r.headers = fillHeaders(r.buf, r.headers[:0], r.fields)
+		r.headersBuilt = true
+	}
+	return r.headers
+}
 
-// Trailers returns the trailer fields of a chunked request, in received order,
-// or nil. The same retention rule as Headers applies. Trailer fields are never
-// merged into the header fields (RFC 9110 §6.5.1).
-func (r *Request) Trailers() []Header { return r.trailers }
+// Trailers returns the trailer fields of a chunked request, in received
+// order; it is empty if there are none. The same retention rule as Headers
+// applies. Trailer fields are never merged into the header fields (RFC 9110
+// §6.5.1).
+func (r *Request) Trailers() []Header {
+	if !r.trailersBuilt {
+		r.trailers = fillHeaders(r.buf, r.trailers[:0], r.tfields)
+		r.trailersBuilt = true
+	}
+	return r.trailers
+}
 
 // Body returns the whole decoded body, or nil if the request has none. A
 // chunked body is decoded in place in the connection's buffer. The slice's
@@ -111,12 +128,14 @@ func (r *Request) ExpectContinue() bool { return r.expect }
 // their own, so it stays valid after the handler returns. It allocates.
 func (r *Request) Clone() *Request {
 	n := len(r.method) + len(r.target) + len(r.path) + len(r.query) + len(r.host) + len(r.body)
-	for _, h := range r.headers {
-		n += len(h.Name) + len(h.Value)
+	for _, f := range r.fields {
+		n += f.name.n + f.value.n
 	}
-	for _, h := range r.trailers {
-		n += len(h.Name) + len(h.Value)
+	for _, f := range r.tfields {
+		n += f.name.n + f.value.n
 	}
+	// One allocation holds everything; it is the clone's buffer, so the
+	// cloned fields are offsets into it just like the original's.
 	a := arena{b: make([]byte, 0, n)}
 	c := &Request{
 		method:        a.str(r.method),
@@ -130,23 +149,14 @@ func (r *Request) Clone() *Request {
 		keepAlive:     r.keepAlive,
 		expect:        r.expect,
 	}
-	if r.headers != nil {
-		c.headers = make([]Header, len(r.headers))
-		for i, h := range r.headers {
-			c.headers[i] = Header{a.str(h.Name), a.str(h.Value)}
-		}
-	}
-	if r.trailers != nil {
-		c.trailers = make([]Header, len(r.trailers))
-		for i, h := range r.trailers {
-			c.trailers[i] = Header{a.str(h.Name), a.str(h.Value)}
-		}
-	}
+	c.fields = a.fields(r.buf, r.fields)
+	c.tfields = a.fields(r.buf, r.tfields)
 	if r.body != nil {
 		start := len(a.b)
 		a.b = append(a.b, r.body...)
 		c.body = a.b[start:len(a.b):len(a.b)]
 	}
+	c.buf = a.b
 	return c
 }
 
@@ -161,6 +171,24 @@ func (a *arena) str(s string) string {
 	start := len(a.b)
 	a.b = append(a.b, s...)
 	return unsafe.String(&a.b[start], len(s))
+}
+
+func (a *arena) span(buf []byte, s span) span {
+	start := len(a.b)
+	a.b = append(a.b, buf[s.off:s.off+s.n]...)
+	return span{start, s.n}
+}
+
+// fields copies the fields' bytes from buf and returns their new spans.
+func (a *arena) fields(buf []byte, fs []field) []field {
+	if len(fs) == 0 {
+		return nil
+	}
+	c := make([]field, len(fs))
+	for i, f := range fs {
+		c[i] = field{a.span(buf, f.name), a.span(buf, f.value)}
+	}
+	return c
 }
 
 // CloneString returns a copy of s that does not reference the connection's
