@@ -48,6 +48,7 @@ func RunTarget(t *testing.T, tg Target) {
 		{"ReadHeaderTimeoutCloses", testReadHeaderTimeout},
 		{"ReadBodyTimeoutCloses", testReadBodyTimeout},
 		{"ExpectContinueRejectedFirst", testExpectRejected},
+		{"StatusAndConnectionPerRule", testStatuses},
 	})
 }
 
