@@ -28,5 +28,6 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand())
+	root.AddCommand(newBenchCommand(), newBaselineCommand())
 	return root
 }

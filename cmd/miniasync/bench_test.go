@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniasync/miniasync/internal/bench/result"
+)
+
+// buildMiniasync builds this command into a temporary directory: the bench
+// runs its servers as child processes of a real binary.
+func buildMiniasync(t *testing.T) string {
+	t.Helper()
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		goTool = "go"
+	}
+	bin := filepath.Join(t.TempDir(), "miniasync")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, goTool, "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runBench runs the bench command in this process with args and returns
+// its stdout, stderr and error.
+func runBench(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	root := newRootCommand()
+	var stdout, stderr bytes.Buffer
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	root.SetArgs(append([]string{"bench"}, args...))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	return stdout.String(), stderr.String(), err
+}
+
+// TestBenchEndToEnd runs the whole path: a miniasync backend, the net/http
+// baseline and an external server, each a real child process, under a
+// two-point sweep of 200 ms runs, writing the table, JSON and chart.
+func TestBenchEndToEnd(t *testing.T) {
+	bin := buildMiniasync(t)
+	dir := t.TempDir()
+	jsonPath, chartPath := filepath.Join(dir, "bench.json"), filepath.Join(dir, "bench.svg")
+	stdout, stderr, err := runBench(t,
+		"--server-binary", bin,
+		"--backends", "epoll", "--baseline",
+		"--external", "ext="+bin+" baseline-nethttp --addr {addr}",
+		"--conns", "2,4", "--pipeline", "2",
+		"--duration", "300ms", "--warmup", "100ms",
+		"--format", "markdown", "--json", jsonPath, "--chart", chartPath,
+	)
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
+	}
+	for _, want := range []string{"| epoll | 2 | 2 |", "| net/http (baseline) | 4 | 2 |", "| ext | 2 | 2 |", "vs net/http", "Ratios compare with net/http"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "epoll conns=2 pipeline=2:") {
+		t.Errorf("no progress line on stderr:\n%s", stderr)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep result.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 6 || rep.Reference != "net/http" || rep.Settings.Handler != "hello" {
+		t.Fatalf("report: %d runs, reference %q, settings %+v", len(rep.Runs), rep.Reference, rep.Settings)
+	}
+	// Other work on the machine may starve one short window; every run
+	// must succeed and the servers must have answered.
+	var total int64
+	for _, r := range rep.Runs {
+		total += r.Requests
+		if r.Error != "" || r.Errors.Total() != 0 || r.Non2xx != 0 {
+			t.Errorf("run %+v", r)
+		}
+		if runtime.GOOS == "linux" && (!r.ServerCPUKnown || r.PeakRSSBytes == 0) {
+			t.Errorf("run without /proc figures: %+v", r)
+		}
+	}
+	if total == 0 {
+		t.Error("no request completed")
+	}
+	svg, err := os.ReadFile(chartPath)
+	if err != nil || !bytes.Contains(svg, []byte("<svg")) {
+		t.Errorf("chart: %v", err)
+	}
+}
+
+// TestBenchBinary runs the built binary the way CI does, in a child
+// process with its own os.Executable.
+func TestBenchBinary(t *testing.T) {
+	bin := buildMiniasync(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "bench", "--backends", "epoll", "--conns", "4", "--duration", "300ms", "--warmup", "100ms", "--quiet")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "server ") || !strings.Contains(stdout.String(), "\nepoll ") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("--quiet wrote to stderr:\n%s", stderr.String())
+	}
+}
+
+func TestBenchFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--backends", "nope"}, []string{"unknown backend", `"nope"`, "available:", "epoll"}},
+		{[]string{"--backends", "epoll,epoll"}, []string{"listed twice"}},
+		{[]string{"--conns", "0"}, []string{"--conns", "out of range"}},
+		{[]string{"--pipeline", "1,x"}, []string{"--pipeline", "not a whole number"}},
+		{[]string{"--duration", "0s"}, []string{"--duration"}},
+		{[]string{"--handler", "nope"}, []string{"unknown --handler"}},
+		{[]string{"--baseline", "--handler", "echo"}, []string{"--baseline serves only"}},
+		{[]string{"--chart", "out.pdf"}, []string{".svg or .png"}},
+		{[]string{"--format", "html"}, []string{"--format"}},
+		{[]string{"--method", "G T"}, []string{"invalid method"}},
+		{[]string{"--external", "oops"}, []string{"NAME=COMMAND"}},
+		{[]string{"--external", "epoll=./x"}, []string{"two servers are named"}},
+		{[]string{"--backends", "none"}, []string{"nothing to bench"}},
+		{[]string{"--cpu-pin=0:0"}, []string{"--cpu-pin"}},
+		{[]string{"--wrk-servers", "epoll"}, []string{"needs --wrk"}},
+		{[]string{"--wrk", "wrk", "--wrk-servers", "nope"}, []string{"no server is named"}},
+	}
+	for _, tt := range tests {
+		_, _, err := runBench(t, tt.args...)
+		if err == nil {
+			t.Errorf("%v: no error", tt.args)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: error %q lacks %q", tt.args, err, w)
+			}
+		}
+	}
+}
+
+func TestBenchPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	_, _, err = runBench(t, "--backends", "epoll", "--port", port, "--duration", "100ms", "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "port in use") || !strings.Contains(err.Error(), port) {
+		t.Fatalf("err %v, want port in use", err)
+	}
+}
+
+func TestBenchServerFailsToStart(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	_, _, err := runBench(t, "--backends", "none",
+		"--external", `bad=sh -c "echo listen: cannot bind $ADDR >&2; exit 7"`,
+		"--duration", "100ms", "--quiet")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, want := range []string{"server exited", "bad", "exit status 7", "listen: cannot bind 127.0.0.1:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestBaselineHandler(t *testing.T) {
+	h, err := baselineHandler("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/anything")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body := new(bytes.Buffer)
+	_, _ = body.ReadFrom(res.Body)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/plain" || res.Header.Get("Content-Length") != "5" ||
+		res.Header.Get("Date") == "" || body.String() != "Hello" {
+		t.Errorf("got %d %v %q", res.StatusCode, res.Header, body.String())
+	}
+
+	c, err := baselineHandler("counter")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := 1; want <= 2; want++ {
+		rec := httptest.NewRecorder()
+		c.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		if rec.Body.String() != strconv.Itoa(want) {
+			t.Errorf("counter: %q, want %d", rec.Body.String(), want)
+		}
+	}
+	if _, err := baselineHandler("echo"); err == nil {
+		t.Error("echo: no error")
+	}
+}
+
+func TestCommandLine(t *testing.T) {
+	got := commandLine([]string{"/tmp/x/miniasync", "bench", "--external", "a=./srv --addr {addr}", "--path", "it's"})
+	want := `miniasync bench --external 'a=./srv --addr {addr}' --path 'it'\''s'`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestBenchInterrupted sends SIGINT to a running bench, as Ctrl-C does,
+// and checks that it stops its server before exiting.
+func TestBenchInterrupted(t *testing.T) {
+	bin := buildMiniasync(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "bench", "--backends", "epoll", "--conns", "2", "--duration", "30s", "--warmup", "0s")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// "epoll: serving on 127.0.0.1:PORT" tells where the server is.
+	var addr string
+	var seen bytes.Buffer
+	buf := make([]byte, 4096)
+	for addr == "" {
+		n, err := stderr.Read(buf)
+		seen.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("bench ended before serving: %v\n%s", err, seen.String())
+		}
+		for _, line := range strings.Split(seen.String(), "\n") {
+			if a, ok := strings.CutPrefix(line, "epoll: serving on "); ok {
+				addr = strings.TrimSpace(a)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	rest := new(bytes.Buffer)
+	_, _ = rest.ReadFrom(stderr)
+	err = cmd.Wait()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Errorf("exit: %v, want status 1", err)
+	}
+	if !strings.Contains(rest.String(), "interrupted") {
+		t.Errorf("stderr lacks the interruption:\n%s", rest.String())
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		_ = c.Close()
+		t.Errorf("the server on %s still accepts after the bench exited", addr)
+	}
+}

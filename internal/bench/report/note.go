@@ -1,0 +1,63 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/miniasync/miniasync/internal/bench/result"
+)
+
+// WriteNote writes the lines that close the table: failures, what the
+// ratios compare with, and, for runs that had wrk measure the same server
+// and point, the built-in load generator's throughput against wrk's.
+func WriteNote(w io.Writer, rep *result.Report) error {
+	var b strings.Builder
+	for _, r := range rep.Runs {
+		if r.Error != "" {
+			fmt.Fprintf(&b, "- %s at conns=%d pipeline=%d failed: %s\n", r.Server, r.Conns, r.Pipeline, firstLine(r.Error))
+		}
+	}
+	fmt.Fprintf(&b, "- Ratios compare with %s at the same load point; req/CPU-s (requests per server CPU-second) ranks servers on a small shared machine.\n", rep.Reference)
+	fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; each run: %s warmup + %s measured; %s.\n",
+		rep.OS, rep.Arch, rep.CPUs, rep.GoVersion, rep.Settings.Warmup, rep.Settings.Duration, rep.Date.Format("2006-01-02 15:04 MST"))
+	if rep.Settings.CPUPin != "" {
+		fmt.Fprintf(&b, "- CPU pinning: %s.\n", rep.Settings.CPUPin)
+	}
+	var wrkLines []string
+	for _, r := range rep.Runs {
+		if r.Wrk == nil {
+			continue
+		}
+		label := fmt.Sprintf("%s conns=%d pipeline=%d", r.Server, r.Conns, r.Pipeline)
+		if r.Wrk.Error != "" {
+			wrkLines = append(wrkLines, fmt.Sprintf("  - %s: wrk failed: %s", label, firstLine(r.Wrk.Error)))
+			continue
+		}
+		wrkLines = append(wrkLines, fmt.Sprintf(
+			"  - %s: built-in %s req/s on %.2f client CPU-s (%s req/client-CPU-s), wrk -t%d %s req/s on %.2f client CPU-s (%s req/client-CPU-s): built-in/wrk = %s",
+			label, Count(r.RequestsPerSec), r.ClientCPUSeconds, Count(perCPU(r.Requests, r.ClientCPUSeconds)),
+			r.Wrk.Threads, Count(r.Wrk.RequestsPerSec), r.Wrk.ClientCPUSeconds, Count(perCPU(r.Wrk.Requests, r.Wrk.ClientCPUSeconds)),
+			Ratio(ratio(r.RequestsPerSec, r.Wrk.RequestsPerSec))))
+	}
+	if len(wrkLines) > 0 {
+		b.WriteString("- Load generator ceiling, the built-in generator against wrk on the same server right after it:\n")
+		b.WriteString(strings.Join(wrkLines, "\n") + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// perCPU returns n per CPU-second, or 0 when the CPU time is unknown.
+func perCPU(n int64, cpuSeconds float64) float64 {
+	if cpuSeconds <= 0 {
+		return 0
+	}
+	return float64(n) / cpuSeconds
+}
+
+// firstLine returns s up to its first line break.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

@@ -1,0 +1,162 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniasync/miniasync/internal/bench/result"
+)
+
+func sampleRuns() []result.Run {
+	run := func(server string, kind result.Kind, conns, pipe int, rate, cpu float64) result.Run {
+		return result.Run{
+			Server: server, Kind: kind, Conns: conns, Pipeline: pipe, Seconds: 1,
+			Requests: int64(rate), RequestsPerSec: rate, BytesPerSec: rate * 110,
+			Latency:        result.Latency{P50: 80, P90: 150, P99: 1250, P999: 2500, Max: 2_100_000},
+			ServerCPUKnown: true, ServerCPUSeconds: cpu, RequestsPerCPUSec: rate / cpu,
+			PeakRSSBytes: 12 << 20, ClientCPUSeconds: 0.9,
+		}
+	}
+	failed := result.Run{Server: "broken", Kind: result.External, Conns: 64, Pipeline: 1, Error: "server exited: broken (exit status 1)\nmore"}
+	withWrk := run("epoll", result.Backend, 64, 1, 100000, 1.0)
+	withWrk.Wrk = &result.Wrk{Threads: 2, Seconds: 1, Requests: 110000, RequestsPerSec: 110000, ClientCPUSeconds: 0.8}
+	return []result.Run{
+		withWrk,
+		run("epoll", result.Backend, 64, 16, 400000, 1.0),
+		run("net/http", result.Baseline, 64, 1, 50000, 1.25),
+		run("net/http", result.Baseline, 64, 16, 80000, 1.6),
+		failed,
+		run("fasthttp", result.External, 64, 1, 120000, 1.5),
+	}
+}
+
+func TestReferenceAndGroups(t *testing.T) {
+	runs := sampleRuns()
+	if ref := Reference(runs); ref != "net/http" {
+		t.Errorf("reference %q, want the baseline", ref)
+	}
+	if ref := Reference(runs[:2]); ref != "epoll" {
+		t.Errorf("reference without baseline %q, want the first server", ref)
+	}
+	groups := Groups(runs, "net/http")
+	if len(groups) != 2 || groups[0].Point.Pipeline != 1 || groups[1].Point.Pipeline != 16 {
+		t.Fatalf("groups %+v", groups)
+	}
+	var order []string
+	for _, r := range groups[0].Runs {
+		order = append(order, r.Server)
+	}
+	if got := strings.Join(order, ","); got != "fasthttp,epoll,net/http,broken" {
+		t.Errorf("order %s: want fastest first and failures last", got)
+	}
+	if groups[0].Ref == nil || groups[0].Ref.RequestsPerSec != 50000 {
+		t.Errorf("reference run %+v", groups[0].Ref)
+	}
+}
+
+func TestWriteTableText(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, sampleRuns(), "net/http", Text); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"vs net/http", "req/CPU-s", "net/http (baseline)", "2.40x", "1.00x", "failed", "80µs", "1.25ms", "2.10s", "120,000", "12.0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 1+4+1+1+2 {
+		t.Errorf("%d lines:\n%s", len(lines), out)
+	}
+	if !strings.HasPrefix(lines[1], "fasthttp ") {
+		t.Errorf("first row %q, want fasthttp left-aligned", lines[1])
+	}
+}
+
+func TestWriteTableMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, sampleRuns(), "net/http", Markdown); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 2+6 {
+		t.Fatalf("%d lines:\n%s", len(lines), b.String())
+	}
+	cols := strings.Count(lines[0], "|")
+	for _, l := range lines {
+		if strings.Count(l, "|") != cols {
+			t.Errorf("ragged row %q", l)
+		}
+	}
+	if !strings.HasPrefix(lines[2], "| fasthttp | 64 | 1 | 120,000 | 2.40x |") {
+		t.Errorf("first row %q", lines[2])
+	}
+	if _, err := ParseFormat("html"); err == nil {
+		t.Error("ParseFormat accepted html")
+	}
+}
+
+func TestWriteNote(t *testing.T) {
+	rep := &result.Report{
+		Date: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26",
+		Settings: result.Settings{Duration: "3s", Warmup: "1s", CPUPin: "server 0, load 1"}, Reference: "net/http", Runs: sampleRuns(),
+	}
+	var b bytes.Buffer
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"broken at conns=64 pipeline=1 failed: server exited: broken (exit status 1)\n",
+		"Ratios compare with net/http", "2 CPUs", "2026-11-24 12:00 UTC", "server 0, load 1",
+		"epoll conns=64 pipeline=1: built-in 100,000 req/s on 0.90 client CPU-s (111,111 req/client-CPU-s), wrk -t2 110,000 req/s on 0.80 client CPU-s (137,500 req/client-CPU-s): built-in/wrk = 0.91x",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("note lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestWriteJSONFile(t *testing.T) {
+	rep := &result.Report{Date: time.Unix(0, 0).UTC(), Reference: "net/http", Runs: sampleRuns()}
+	path := filepath.Join(t.TempDir(), "out.json")
+	if err := WriteJSONFile(path, rep); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back result.Report
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Runs) != 6 || back.Runs[0].Wrk == nil || back.Runs[0].Wrk.RequestsPerSec != 110000 || back.Runs[4].Error == "" {
+		t.Errorf("round trip lost data: %+v", back.Runs)
+	}
+	for _, key := range []string{`"requests_per_server_cpu_sec"`, `"p99_9_us"`, `"peak_rss_bytes"`, `"non_2xx"`} {
+		if !bytes.Contains(data, []byte(key)) {
+			t.Errorf("JSON lacks %s", key)
+		}
+	}
+	if err := WriteJSONFile(filepath.Join(t.TempDir(), "no", "such", "dir.json"), rep); err == nil {
+		t.Error("no error for a missing directory")
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for in, want := range map[float64]string{0: "0", 999: "999", 1000: "1,000", 1234567.4: "1,234,567", -4200: "-4,200"} {
+		if got := Count(in); got != want {
+			t.Errorf("Count(%v) = %q, want %q", in, got, want)
+		}
+	}
+	if Micros(0) != "-" || Ratio(0) != "-" || MiB(0) != "-" || MiB(3<<20) != "3.0" {
+		t.Error("unknown values must print as -")
+	}
+}

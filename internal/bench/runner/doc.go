@@ -1,0 +1,7 @@
+// Package runner runs a bench plan: for each server, a child process on
+// a free loopback port, then, for each load point, a warmup and a measured
+// run of the built-in load generator while the server's CPU time and peak
+// memory are read from /proc, and optionally the same load from wrk. The
+// server is stopped and reaped before the next one starts, and on every
+// error or cancellation.
+package runner

@@ -1,0 +1,278 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/miniasync/miniasync/internal/bench/child"
+	"github.com/miniasync/miniasync/internal/bench/cpupin"
+	"github.com/miniasync/miniasync/internal/bench/loadgen"
+	"github.com/miniasync/miniasync/internal/bench/procstat"
+	"github.com/miniasync/miniasync/internal/bench/result"
+	"github.com/miniasync/miniasync/internal/bench/sweep"
+	"github.com/miniasync/miniasync/internal/bench/wrk"
+)
+
+// Plan is everything a bench does.
+type Plan struct {
+	// Targets are the servers, benched one after another.
+	Targets []Target
+	// Points are the load settings each server gets, in order.
+	Points []sweep.Point
+	// Host is the address servers listen on (loopback, normally), and
+	// Port the port; 0 picks a free port for each server.
+	Host string
+	Port int
+	// Request is the request the load sends (its Host is set per server).
+	Request loadgen.RequestSpec
+	// Warmup and Duration are each run's uncounted and measured phases.
+	Warmup, Duration time.Duration
+	// StartTimeout bounds the wait for a server to accept; StopTimeout
+	// the wait for it to exit after SIGTERM before SIGKILL.
+	StartTimeout, StopTimeout time.Duration
+	// KeepGoing records a failed server or run and goes on to the next,
+	// instead of stopping the bench.
+	KeepGoing bool
+	// Wrk, when set, has wrk load each server at each point after the
+	// built-in generator, for comparison.
+	Wrk *WrkPlan
+	// Pin, when set, keeps servers and the load on different CPUs.
+	Pin *cpupin.Plan
+	// ProcRoot is where /proc is mounted; empty means "/proc".
+	ProcRoot string
+}
+
+// WrkPlan says how to run wrk.
+type WrkPlan struct {
+	// Binary is wrk's path or name.
+	Binary string
+	// Threads is wrk's -t.
+	Threads int
+	// Servers names the servers wrk loads; empty means every one.
+	Servers []string
+}
+
+// wants reports whether wrk should load the named server.
+func (w *WrkPlan) wants(server string) bool {
+	return len(w.Servers) == 0 || slices.Contains(w.Servers, server)
+}
+
+// Run runs the plan and returns every run's result in order. With
+// KeepGoing, failures are recorded in the results; otherwise the first one
+// is returned as the error, with the results so far. Servers are always
+// stopped and reaped before Run returns.
+func Run(ctx context.Context, plan Plan, obs Observer) ([]result.Run, error) {
+	if obs == nil {
+		obs = Quiet{}
+	}
+	if plan.ProcRoot == "" {
+		plan.ProcRoot = "/proc"
+	}
+	if plan.Pin != nil {
+		if err := plan.Pin.PinSelf(); err != nil {
+			return nil, fmt.Errorf("--cpu-pin: %w", err)
+		}
+		// The runtime sized itself for every CPU at start; match the
+		// load's share so it does not spin threads it cannot run.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(len(plan.Pin.Load)))
+	}
+	var runs []result.Run
+	for _, t := range plan.Targets {
+		got, err := runTarget(ctx, plan, t, obs)
+		runs = append(runs, got...)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil || !plan.KeepGoing {
+			return runs, err
+		}
+		obs.Warning(err.Error())
+		// Record the failure for the points that did not run.
+		for _, p := range plan.Points[len(got):] {
+			r := blankRun(t, p)
+			r.Error = err.Error()
+			runs = append(runs, r)
+			obs.RunFinished(r)
+		}
+	}
+	return runs, nil
+}
+
+// runTarget starts one server, runs every point against it, and stops it.
+// It returns the runs done, which may be fewer than the points on error.
+func runTarget(ctx context.Context, plan Plan, t Target, obs Observer) (runs []result.Run, err error) {
+	addr, err := listenAddr(plan.Host, plan.Port)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.Name, err)
+	}
+	argv, env, err := t.expand(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", t.Name, err)
+	}
+	spec := child.Spec{Name: t.Name, Argv: argv, Env: env}
+	if plan.Pin != nil {
+		pin := *plan.Pin
+		spec.Start = func(cmd *exec.Cmd) error { return pin.StartServer(cmd) }
+	}
+	proc, err := child.Start(spec)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if serr := proc.Stop(plan.StopTimeout); serr != nil {
+			if errors.Is(serr, child.ErrKilled) {
+				obs.Warning(serr.Error())
+			} else if err == nil {
+				err = serr
+			}
+		}
+	}()
+	if err := proc.WaitReady(ctx, addr, plan.StartTimeout); err != nil {
+		return nil, err
+	}
+	obs.ServerStarted(t, addr)
+	command := strings.Join(argv, " ")
+	for _, p := range plan.Points {
+		r, err := runPoint(ctx, plan, t, p, addr, proc, obs)
+		r.Command = command
+		if err != nil {
+			if ctx.Err() != nil || !plan.KeepGoing {
+				return runs, err
+			}
+			r.Error = err.Error()
+			obs.Warning(err.Error())
+		}
+		runs = append(runs, r)
+		obs.RunFinished(r)
+		if aerr := proc.Alive(); aerr != nil {
+			return runs, fmt.Errorf("%s during %s: %w", t.Name, p, aerr)
+		}
+	}
+	return runs, nil
+}
+
+// sample is the server's and the bench's own resource use at one moment.
+type sample struct {
+	server    procstat.Usage
+	serverErr error
+	client    time.Duration
+}
+
+// takeSample reads the server group's usage and this process's CPU time.
+func takeSample(procRoot string, pgid int) sample {
+	var s sample
+	s.server, s.serverErr = procstat.Group(procRoot, pgid)
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+		s.client = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return s
+}
+
+// runPoint runs the load generator (and wrk, if asked) at one point.
+func runPoint(ctx context.Context, plan Plan, t Target, p sweep.Point, addr string, proc *child.Process, obs Observer) (result.Run, error) {
+	r := blankRun(t, p)
+	var start, end sample
+	req := plan.Request
+	req.Host = addr
+	g, err := loadgen.New(loadgen.Config{
+		Addr: addr, Request: req, Conns: p.Conns, Pipeline: p.Pipeline,
+		Warmup: plan.Warmup, Duration: plan.Duration,
+		OnMeasureStart: func() { start = takeSample(plan.ProcRoot, proc.PID()) },
+		OnMeasureEnd:   func() { end = takeSample(plan.ProcRoot, proc.PID()) },
+	})
+	if err != nil {
+		return r, err
+	}
+	obs.RunStarting(t, p, plan.Warmup+plan.Duration, g.Completed)
+	res, err := g.Run(ctx)
+	if err != nil {
+		return r, fmt.Errorf("%s at %s: %w", t.Name, p, err)
+	}
+	fill(&r, res, start, end)
+	if res.Requests == 0 {
+		// A server that answered during the warmup is alive but too slow
+		// for the window, as on an overloaded machine: a measurement of
+		// zero, not a failure. One that never answered is broken.
+		if g.Completed() == 0 {
+			return r, fmt.Errorf("%s at %s: no response in %v (errors: connect %d, read %d, write %d, parse %d)",
+				t.Name, p, plan.Warmup+plan.Duration, res.Errors.Connect, res.Errors.Read, res.Errors.Write, res.Errors.Parse)
+		}
+		obs.Warning(fmt.Sprintf("%s at %s: no response completed in the %v window (only during the warmup); is the machine overloaded?", t.Name, p, plan.Duration))
+	}
+	if plan.Wrk != nil && plan.Wrk.wants(t.Name) {
+		if err := proc.Alive(); err != nil {
+			return r, err
+		}
+		r.Wrk = runWrk(ctx, plan, t, p, addr, obs)
+		if ctx.Err() != nil {
+			return r, fmt.Errorf("wrk: %w", ctx.Err())
+		}
+	}
+	return r, nil
+}
+
+// blankRun returns a Run naming its server and point, with nothing measured.
+func blankRun(t Target, p sweep.Point) result.Run {
+	return result.Run{Server: t.Name, Kind: t.Kind, Conns: p.Conns, Pipeline: p.Pipeline}
+}
+
+// fill copies a load result and the samples around it into r.
+func fill(r *result.Run, res *loadgen.Result, start, end sample) {
+	r.Seconds = res.Elapsed.Seconds()
+	r.Requests = res.Requests
+	r.RequestsPerSec = res.RequestsPerSec()
+	r.BytesPerSec = res.BytesPerSec()
+	h := res.Latency
+	if h.TotalCount() > 0 {
+		r.Latency = result.Latency{
+			P50: float64(h.ValueAtQuantile(50)), P90: float64(h.ValueAtQuantile(90)),
+			P99: float64(h.ValueAtQuantile(99)), P999: float64(h.ValueAtQuantile(99.9)),
+			Max: float64(h.Max()), Mean: h.Mean(),
+		}
+	}
+	r.Errors = result.Errors(res.Errors)
+	r.Non2xx = res.Non2xx()
+	r.Reconnects = res.Reconnects
+	r.ClientCPUSeconds = (end.client - start.client).Seconds()
+	if start.serverErr == nil && end.serverErr == nil {
+		r.ServerCPUKnown = true
+		r.ServerCPUSeconds = (end.server.CPU() - start.server.CPU()).Seconds()
+		if r.ServerCPUSeconds > 0 {
+			r.RequestsPerCPUSec = float64(r.Requests) / r.ServerCPUSeconds
+		}
+		r.PeakRSSBytes = end.server.PeakRSS
+	}
+}
+
+// runWrk loads the server with wrk at the same point; a failure is kept in
+// the result rather than failing the bench.
+func runWrk(ctx context.Context, plan Plan, t Target, p sweep.Point, addr string, obs Observer) *result.Wrk {
+	secs := wrk.Seconds(plan.Duration)
+	obs.WrkStarting(t, p, time.Duration(secs)*time.Second)
+	path := plan.Request.Path
+	if path == "" {
+		path = "/"
+	}
+	res, err := wrk.Run(ctx, wrk.Config{
+		Binary: plan.Wrk.Binary, URL: "http://" + addr + path,
+		Conns: p.Conns, Threads: plan.Wrk.Threads, Pipeline: p.Pipeline,
+		Duration: plan.Duration, Method: plan.Request.Method, BodySize: plan.Request.BodySize,
+	})
+	if err != nil {
+		return &result.Wrk{Error: err.Error()}
+	}
+	return &result.Wrk{
+		Threads: res.Threads, Seconds: res.Seconds, Requests: res.Requests, RequestsPerSec: res.RequestsPerSec,
+		Latency: result.Latency{P50: res.P50, P90: res.P90, P99: res.P99, Max: res.Max},
+		Errors:  res.Errors, Non2xx: res.Non2xx, ClientCPUSeconds: res.ClientCPU.Seconds(),
+	}
+}
