@@ -17,6 +17,12 @@ type Options struct {
 	// Logger receives the backend's rare diagnostics (never one line per
 	// event). Nil means no logging.
 	Logger *zap.Logger
+	// Inline promises that the goroutine calling Wait handles every event
+	// itself, and hands the connection back (Arm or Close) before it calls
+	// Wait again. A backend may then keep registrations armed between
+	// events (level-triggered instead of one-shot), which makes an Arm that
+	// does not change the interest free. Backends may ignore it.
+	Inline bool
 	// Backend holds settings of the backend's own type (for example
 	// netpoll.Config); nil selects that backend's defaults. A backend
 	// given settings of another type returns an error.

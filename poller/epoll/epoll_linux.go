@@ -5,7 +5,10 @@
 //
 // Connections are registered level-triggered with EPOLLONESHOT: an event
 // disables the descriptor until its owner re-arms it with EPOLL_CTL_MOD, which
-// is what gives each connection a single owner (see package poller).
+// is what gives each connection a single owner (see package poller). When
+// the caller handles events inline (poller.Options.Inline), the event loop is
+// the only owner there is, so registrations stay armed and a re-arm for an
+// unchanged interest makes no system call.
 // Level-triggered re-arming also means an owner may stop reading before it
 // has drained the socket (to cap the bytes one connection reads per turn):
 // the next Arm reports the rest at once. Each registration carries the
@@ -63,6 +66,8 @@ type Poller struct {
 	// wakeMu keeps Close from closing the eventfd under a Wake that is
 	// writing to it (the descriptor number could be reused).
 	wakeMu      sync.RWMutex
+	// inline: registrations stay armed (see poller.Options.Inline).
+	inline      bool
 	epfd        int
 	wakefd      int
 	lfd         int
@@ -80,7 +85,7 @@ func Open(o poller.Options) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
-	p := &Poller{log: o.Log(), epfd: epfd, wakefd: -1, lfd: -1, raw: make([]unix.EpollEvent, 256)}
+	p := &Poller{log: o.Log(), inline: o.Inline, epfd: epfd, wakefd: -1, lfd: -1, raw: make([]unix.EpollEvent, 256)}
 	if p.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		_ = p.Close()
 		return nil, fmt.Errorf("eventfd: %w", err)
@@ -108,9 +113,18 @@ func (p *Poller) ctl(op, fd int, events uint32, gen uint32) error {
 	return nil
 }
 
-// Arm implements fdconn.Armer with EPOLL_CTL_MOD and EPOLLONESHOT.
+// Arm implements fdconn.Armer with EPOLL_CTL_MOD and EPOLLONESHOT. In inline
+// mode registrations stay armed (no EPOLLONESHOT), and re-arming for the
+// interest already registered costs no system call.
 func (p *Poller) Arm(c *fdconn.Conn, i poller.Interest) error {
 	var ev uint32 = unix.EPOLLONESHOT
+	if p.inline {
+		if c.Interest() == i {
+			return nil
+		}
+		c.SetInterest(i)
+		ev = 0
+	}
 	if i&poller.Readable != 0 {
 		ev |= readEvents
 	}
@@ -231,7 +245,12 @@ func (p *Poller) accept(events []poller.Event) int {
 		_ = fdconn.SetNoDelay(fd)
 		p.gen++
 		c := fdconn.New(fd, p.gen, sa, p)
-		if err := p.ctl(unix.EPOLL_CTL_ADD, fd, readEvents|unix.EPOLLONESHOT, p.gen); err != nil {
+		var flags uint32 = readEvents | unix.EPOLLONESHOT
+		if p.inline {
+			flags = readEvents
+			c.SetInterest(poller.Readable)
+		}
+		if err := p.ctl(unix.EPOLL_CTL_ADD, fd, flags, p.gen); err != nil {
 			_ = unix.Close(fd)
 			p.log.Warn("epoll: registering an accepted connection failed", zap.Error(err))
 			continue

@@ -235,3 +235,35 @@ func TestRegistered(t *testing.T) {
 		t.Fatalf("default backend on Linux is %q, want %q", poller.Default(), Name)
 	}
 }
+
+// TestInlineKeepsRegistrationsArmed: in inline mode a connection keeps
+// reporting input without a re-arm, and switching interest still works.
+func TestInlineKeepsRegistrationsArmed(t *testing.T) {
+	p, err := Open(poller.Options{Addr: "127.0.0.1:0", Inline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	client := dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	client.Write([]byte("0123456789"))
+	buf := make([]byte, 4)
+	for range 2 { // no Arm between the two reports: level-triggered, persistent
+		next(t, p, poller.EventReadable)
+		if n, _ := sc.Read(buf); n != 4 {
+			t.Fatalf("read %d", n)
+		}
+	}
+	if err := sc.Arm(poller.Readable); err != nil || sc.Interest() != poller.Readable {
+		t.Fatalf("re-arm for the same interest: %v, interest %v", err, sc.Interest())
+	}
+	// Switching to writable stops read reports: backpressure still holds.
+	if err := sc.Arm(poller.Writable); err != nil {
+		t.Fatal(err)
+	}
+	next(t, p, poller.EventWritable)
+	if err := sc.Arm(poller.Readable); err != nil {
+		t.Fatal(err)
+	}
+	next(t, p, poller.EventReadable)
+}

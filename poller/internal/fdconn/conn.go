@@ -32,6 +32,9 @@ type Conn struct {
 	closed atomic.Bool
 	fd     int
 	gen    uint32
+	// interest is what the registration is armed for, for backends that
+	// keep registrations armed (poller.Options.Inline); owner-only.
+	interest poller.Interest
 }
 
 // New returns a Conn for an accepted descriptor. gen distinguishes it from
@@ -45,6 +48,13 @@ func (c *Conn) FD() int { return c.fd }
 
 // Gen returns the connection's generation.
 func (c *Conn) Gen() uint32 { return c.gen }
+
+// Interest returns the interest the registration is armed for, as last set
+// with SetInterest.
+func (c *Conn) Interest() poller.Interest { return c.interest }
+
+// SetInterest records the interest the registration is armed for.
+func (c *Conn) SetInterest(i poller.Interest) { c.interest = i }
 
 // Closed reports whether Close was called.
 func (c *Conn) Closed() bool { return c.closed.Load() }
