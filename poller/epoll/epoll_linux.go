@@ -65,7 +65,7 @@ type Poller struct {
 	woken atomic.Bool
 	// wakeMu keeps Close from closing the eventfd under a Wake that is
 	// writing to it (the descriptor number could be reused).
-	wakeMu      sync.RWMutex
+	wakeMu sync.RWMutex
 	// inline: registrations stay armed (see poller.Options.Inline).
 	inline      bool
 	epfd        int
