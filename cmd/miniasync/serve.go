@@ -17,6 +17,7 @@ import (
 
 	"github.com/miniasync/miniasync/internal/handlers"
 	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/netpoll"
 	"github.com/miniasync/miniasync/server"
 )
 
@@ -27,6 +28,8 @@ type serveOptions struct {
 	logLevel        string
 	shutdownTimeout time.Duration
 	cpuProfile      string
+	netpollPollers  int
+	netpollRunner   string
 }
 
 func newServeCommand() *cobra.Command {
@@ -39,7 +42,9 @@ func newServeCommand() *cobra.Command {
 The first signal stops accepting, lets requests in flight finish (up to
 --shutdown-timeout) and exits 0; a second signal exits at once.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.Context()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context(), cmd.Flags().Changed)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "TCP address to listen on (host:port)")
@@ -52,6 +57,8 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f.IntVar(&o.cfg.MaxOutput, "max-output", server.DefaultMaxOutput, "unwritten output bytes per connection before it stops being read")
 	f.StringVar(&o.cfg.Backend, "backend", poller.Default(),
 		"I/O poller backend; available here: "+strings.Join(poller.Available(), ", "))
+	f.IntVar(&o.netpollPollers, "netpoll-pollers", 0, "with --backend netpoll: netpoll's poller goroutines, each with an epoll set (0: netpoll's default, GOMAXPROCS/20+1)")
+	f.StringVar(&o.netpollRunner, "netpoll-runner", "pool", "with --backend netpoll: how netpoll runs its callbacks: pool (its goroutine pool) or go (a goroutine each)")
 	f.StringVar(&o.handler, "handler", "hello",
 		"built-in handler: hello (\"Hello\" as text/plain), counter (a shared request counter), echo (the request as JSON)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -65,13 +72,37 @@ The first signal stops accepting, lets requests in flight finish (up to
 	return cmd
 }
 
-func (o *serveOptions) run(ctx context.Context) error {
+// applyNetpollFlags turns the --netpoll-* flags into the netpoll backend's
+// settings; they are an error with any other backend, rather than ignored.
+func (o *serveOptions) applyNetpollFlags(changed func(string) bool) error {
+	given := changed("netpoll-pollers") || changed("netpoll-runner")
+	if o.cfg.Backend != netpoll.Name {
+		if given {
+			return fmt.Errorf("--netpoll-pollers and --netpoll-runner apply to --backend netpoll only (backend is %q)", o.cfg.Backend)
+		}
+		return nil
+	}
+	if o.netpollPollers < 0 {
+		return fmt.Errorf("--netpoll-pollers must not be negative, got %d", o.netpollPollers)
+	}
+	runner, err := netpoll.ParseRunner(o.netpollRunner)
+	if err != nil {
+		return fmt.Errorf("--netpoll-runner: %w", err)
+	}
+	o.cfg.BackendOptions = netpoll.Config{Pollers: o.netpollPollers, Runner: runner}
+	return nil
+}
+
+func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error {
 	h, ok := handlers.New(o.handler)
 	if !ok {
 		return fmt.Errorf("unknown --handler %q (choose from: %s)", o.handler, strings.Join(handlers.Names, ", "))
 	}
 	if _, err := poller.Lookup(o.cfg.Backend); err != nil {
 		return fmt.Errorf("--backend: %w", err)
+	}
+	if err := o.applyNetpollFlags(changed); err != nil {
+		return err
 	}
 	log, err := newLogger(o.logLevel)
 	if err != nil {

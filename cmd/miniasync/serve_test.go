@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -140,6 +141,22 @@ func TestServeHelloAndGracefulStop(t *testing.T) {
 	}
 }
 
+// TestServeNetpollWithItsSettings: --backend netpoll serves, with the
+// netpoll flags applied.
+func TestServeNetpollWithItsSettings(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the netpoll backend registers on Linux only")
+	}
+	srv := startServe(t, "--backend", "netpoll", "--netpoll-pollers", "2", "--netpoll-runner", "go")
+	body, res := fetch(t, "http://"+srv.addr+"/", "")
+	if body != "Hello" || res.Header.Get("Content-Type") != "text/plain" {
+		t.Fatalf("GET /: %q %q", body, res.Header.Get("Content-Type"))
+	}
+	if err, logged := srv.stop(); err != nil || !strings.Contains(logged, `"backend": "netpoll"`) {
+		t.Fatalf("serve exited with %v; log:\n%s", err, logged)
+	}
+}
+
 func TestServeCounter(t *testing.T) {
 	addr := startServe(t, "--handler", "counter", "--workers", "4").addr
 	for want := 1; want <= 5; want++ {
@@ -172,6 +189,9 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
 		{[]string{"serve", "--workers", "-2"}, "Workers must be positive"},
 		{[]string{"serve", "extra"}, "unknown command"},
+		{[]string{"serve", "--backend", "epoll", "--netpoll-pollers", "2"}, "apply to --backend netpoll only"},
+		{[]string{"serve", "--backend", "netpoll", "--netpoll-runner", "inline"}, `unknown runner "inline" (choose from: pool, go)`},
+		{[]string{"serve", "--backend", "netpoll", "--netpoll-pollers", "-1"}, "--netpoll-pollers must not be negative"},
 	} {
 		out, err := exec.Command(binary(t), tc.args...).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), tc.want) {

@@ -1,0 +1,119 @@
+// Package netpoll is the miniasync poller backend over
+// github.com/cloudwego/netpoll, so that netpoll can be compared with the
+// hand-written backends under the same server core. Select it with
+// --backend netpoll, or server.Config{Backend: "netpoll"}, and tune it with
+// a Config in server.Config.BackendOptions.
+//
+// The backend registers on Linux only. netpoll itself builds on Linux,
+// macOS, FreeBSD and Windows (where its NewEventLoop is a stub returning
+// nil), not on NetBSD, OpenBSD or DragonFly; the adapter stops accepting
+// with shutdown(2) on the listening socket, which wakes an epoll set with
+// EPOLLHUP on Linux and is untested elsewhere. On every platform the
+// package compiles and Config is defined, so programs that mention it build
+// everywhere; Lookup("netpoll") reports an unknown backend where it is not
+// registered.
+//
+// # How netpoll is driven
+//
+// netpoll is connection-level: it accepts, reads eagerly into its own
+// buffers, and calls back. The adapter maps its callbacks onto the poller
+// contract:
+//
+//   - OnPrepare (on netpoll's poller goroutine, before the socket is
+//     registered) creates the connection, already armed for reading, and
+//     queues EventOpened.
+//   - OnRequest moves everything netpoll has buffered into the connection's
+//     pending input (Reader().Next(Len()), copied, then Release) and returns
+//     at once: netpoll calls OnRequest again while unread input remains, and
+//     blocking there would turn its goroutine pool into a goroutine per
+//     connection. If the connection is armed for reading it queues
+//     EventReadable; otherwise the bytes wait for the owner's next Arm.
+//   - OnDisconnect records that the peer is gone; an armed connection gets
+//     EventReadable, and Read returns the pending bytes and then io.EOF.
+//
+// Events go through a mutex-guarded queue to the single goroutine that
+// calls Wait, which sleeps on a one-slot channel with a reusable timer; Wake
+// and every callback that queues an event while Wait sleeps post to that
+// channel. (This is the one place the backend departs from the design's
+// "native wake-ups": the event loop does not wait on a descriptor here,
+// and netpoll's own eventfd is internal to its pollers.) EventReadable carries the pending input in Event.Data (the bytes
+// are already here), so the server core takes all of it in one turn.
+//
+// # Ownership
+//
+// Every callback serialises with the owner through a small per-connection
+// mutex (netpoll's callbacks run on its own goroutines, so some lock is
+// unavoidable; it is uncontended on the hot path). The state it guards is
+// written down on the conn type. One event is reported per Arm, as with
+// EPOLLONESHOT: a callback that finds the connection unarmed only buffers or
+// records what happened, and Arm reports it at once.
+//
+// # Writes and backpressure
+//
+// netpoll's Connection.Write (and Writer().Flush) blocks until a slow reader
+// has drained the whole output, and after a write timeout netpoll cannot
+// resume the output. Conn.Write must never block a worker, so it picks one of
+// two paths, both through netpoll's Connection.Write:
+//
+//   - When the kernel's send queue for the socket is empty (SIOCOUTQ is 0;
+//     the descriptor is only asked, never used for I/O) and the output is
+//     at most 16 KiB, Linux takes it whole, so the write is done on the
+//     owner's goroutine and returns at once. This is the common case of a
+//     client that reads its answers, and it costs no goroutine hand-off. A
+//     100 ms write timeout guards against the kernel refusing it anyway
+//     (system-wide TCP memory pressure); netpoll cannot resume after it, so
+//     the connection then fails.
+//   - Otherwise Write copies up to Config.MaxPendingOutput bytes into a
+//     buffer of the connection's own and starts one flusher goroutine,
+//     which hands them to netpoll and waits until they are sent. Until it
+//     is done, Write returns ErrWouldBlock; the owner arms for Writable and
+//     gets EventWritable when it finishes. A client that stops reading
+//     thus pins one parked goroutine, never a worker, and the output held
+//     per connection is bounded by MaxPendingOutput (in the adapter, and as
+//     much again in netpoll). The flusher is started through a pre-bound
+//     function value, so it costs no allocation beyond the goroutine.
+//
+// Handing every write to a flusher was measured too: throughput was the
+// same, but the flushers queued behind the worker on its P and the p99
+// latency under 64 connections quadrupled.
+//
+// Connection.Write holds netpoll's flushing lock while it copies, so a close
+// by netpoll (when the peer hangs up) waits for it instead of freeing the
+// buffer underneath; the adapter never uses Writer().Malloc, which does not.
+//
+// Write returning nil means netpoll has the bytes, as a socket's send buffer
+// would. Close keeps that promise: when a flusher is still sending, it
+// defers netpoll's close until the flusher is done, for at most
+// Config.CloseGrace; a connection closed while armed for Writable (the owner
+// gave up waiting, at a write timeout) closes at once.
+//
+// # Where netpoll forces a different behaviour
+//
+//   - Eager reads: netpoll reads whatever arrives, whether or not the server
+//     wants it, and offers no way to pause a connection. An idle
+//     connection's bytes sit in netpoll's buffers, not the kernel's, and TCP
+//     flow control never holds a client back. Input limits are enforced by
+//     the server core answering 431/413 and closing, after the bytes were
+//     read. A client that keeps sending while the server is not taking its
+//     input (pipelining without reading the answers) has its input past
+//     Config.MaxPendingInput discarded, and is disconnected once the
+//     requests before the limit are answered; epoll would instead stop
+//     reading and let TCP hold the client back.
+//   - No half-close: netpoll closes a connection when the peer shuts down
+//     its sending side, so a client that half-closes after its request
+//     cannot be answered, and Conn.CloseWrite returns an error wrapping
+//     errors.ErrUnsupported (the server core then closes the connection
+//     after the last response; since netpoll has drained the kernel's
+//     receive queue, that close normally sends a FIN, not a reset).
+//   - Resets and orderly closes look alike: OnDisconnect does not say
+//     which, so both are reported as EventReadable followed by io.EOF
+//     (or as EventClosed, when a write in flight fails first).
+//   - Process-wide state: netpoll's pollers, its goroutine pool and its
+//     settings (Config.Pollers, Config.Runner, Config.BufferSize) belong to
+//     the process, not to a Poller. The pollers start with the first Open
+//     and outlive Close and the server's Shutdown; leak checks must ignore
+//     github.com/cloudwego/netpoll.(*defaultPoll).Wait.
+//   - netpoll logs a few errors itself (to standard error by default), for
+//     example when accept fails with EMFILE, after which it retries with its
+//     own back-off of up to a second.
+package netpoll

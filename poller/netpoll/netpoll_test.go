@@ -1,0 +1,435 @@
+//go:build linux
+
+package netpoll_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/netpoll"
+)
+
+func open(t *testing.T, cfg *netpoll.Config) *netpoll.Poller {
+	t.Helper()
+	o := poller.Options{Addr: "127.0.0.1:0"}
+	if cfg != nil {
+		o.Backend = *cfg
+	}
+	p, err := netpoll.Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// next waits for one event, failing unless it is of the wanted kind.
+func next(t *testing.T, p *netpoll.Poller, want poller.EventKind) poller.Event {
+	t.Helper()
+	events := make([]poller.Event, 8)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := p.Wait(events[:1], 100*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			if events[0].Kind != want {
+				t.Fatalf("got %v event, want %v", events[0].Kind, want)
+			}
+			return events[0]
+		}
+	}
+	t.Fatalf("no %v event", want)
+	return poller.Event{}
+}
+
+// quiet fails if p reports any event within d.
+func quiet(t *testing.T, p *netpoll.Poller, d time.Duration) {
+	t.Helper()
+	events := make([]poller.Event, 8)
+	n, err := p.Wait(events, d)
+	if err != nil || n != 0 {
+		t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
+	}
+}
+
+func dial(t *testing.T, p *netpoll.Poller) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// accept dials p and returns both ends, the server's taken from its
+// EventOpened.
+func accept(t *testing.T, p *netpoll.Poller) (net.Conn, poller.Conn) {
+	t.Helper()
+	client := dial(t, p)
+	sc := next(t, p, poller.EventOpened).Conn
+	t.Cleanup(func() { _ = sc.Close() })
+	return client, sc
+}
+
+func TestOpenedIsArmedAndDataArrivesInEvent(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	if sc.RemoteAddr().String() != client.LocalAddr().String() || sc.LocalAddr().String() != client.RemoteAddr().String() {
+		t.Fatalf("addresses %v %v, want %v %v", sc.LocalAddr(), sc.RemoteAddr(), client.RemoteAddr(), client.LocalAddr())
+	}
+	sc.SetContext("mine")
+	if sc.Context() != "mine" {
+		t.Fatal("Context does not return what SetContext attached")
+	}
+	client.Write([]byte("ping"))
+	// No Arm after EventOpened: the connection is already armed.
+	ev := next(t, p, poller.EventReadable)
+	if ev.Conn != sc || string(ev.Data) != "ping" {
+		t.Fatalf("readable event for %v with data %q, want ping", ev.Conn, ev.Data)
+	}
+	buf := make([]byte, 16)
+	if _, err := sc.Read(buf); !errors.Is(err, poller.ErrWouldBlock) {
+		t.Fatalf("Read after the event carried everything: %v, want ErrWouldBlock", err)
+	}
+}
+
+func TestOneShotAndBufferedInputReportedAtArm(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	client.Write([]byte("one"))
+	next(t, p, poller.EventReadable)
+	// While the owner holds the connection, input is buffered, not reported.
+	client.Write([]byte("two"))
+	quiet(t, p, 50*time.Millisecond)
+	buf := make([]byte, 2)
+	if n, err := sc.Read(buf); err != nil || string(buf[:n]) != "tw" {
+		t.Fatalf("Read: %q %v", buf[:n], err)
+	}
+	if err := sc.Arm(poller.Readable); err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, p, poller.EventReadable) // reported at once
+	if string(ev.Data) != "o" {
+		t.Fatalf("rest of the buffered input: %q, want %q", ev.Data, "o")
+	}
+}
+
+func TestPeerCloseIsReadableThenEOF(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	client.Write([]byte("last"))
+	client.Close()
+	ev := next(t, p, poller.EventReadable)
+	got := string(ev.Data)
+	buf := make([]byte, 16)
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		var n int
+		n, err = sc.Read(buf)
+		got += string(buf[:n])
+		if errors.Is(err, poller.ErrWouldBlock) {
+			if aerr := sc.Arm(poller.Readable); aerr != nil {
+				t.Fatal(aerr)
+			}
+			ev = next(t, p, poller.EventReadable)
+			got += string(ev.Data)
+			continue
+		}
+		if err != nil {
+			break
+		}
+	}
+	if got != "last" || err != io.EOF {
+		t.Fatalf("read %q then %v, want %q then io.EOF", got, err, "last")
+	}
+	if err := sc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("second Close: %v, want ErrClosed", err)
+	}
+	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
+	}
+	if _, err := sc.Write([]byte("x")); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Write after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestNoEventAfterClose(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	client.Write([]byte("a"))
+	time.Sleep(50 * time.Millisecond) // the event is queued, not yet taken
+	if err := sc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, p, 50*time.Millisecond)
+}
+
+// fill writes big to sc until the flush stalls because the client reads
+// nothing, leaving sc armed for Writable. It returns the bytes accepted.
+func fill(t *testing.T, p *netpoll.Poller, sc poller.Conn, big []byte) int {
+	t.Helper()
+	sent := 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		n, err := sc.Write(big[sent:])
+		sent += n
+		if err == nil {
+			t.Fatal("all of big accepted: make it bigger")
+		}
+		if !errors.Is(err, poller.ErrWouldBlock) {
+			t.Fatal(err)
+		}
+		if err := sc.Arm(poller.Writable); err != nil {
+			t.Fatal(err)
+		}
+		events := make([]poller.Event, 1)
+		if k, _ := p.Wait(events, 200*time.Millisecond); k == 0 {
+			return sent // stalled: the client's buffers are full
+		}
+		if events[0].Kind != poller.EventWritable {
+			t.Fatalf("got %v, want writable", events[0].Kind)
+		}
+	}
+	t.Fatal("writes never stalled for a client that reads nothing")
+	return 0
+}
+
+func TestWriteBackpressureAndWritable(t *testing.T) {
+	const chunk = 64 << 10
+	p := open(t, &netpoll.Config{MaxPendingOutput: chunk})
+	client, sc := accept(t, p)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 2<<20) // 32 MiB
+	// A write over the sync limit takes one chunk and hands it to a
+	// flusher.
+	if n, err := sc.Write(big); !errors.Is(err, poller.ErrWouldBlock) || n != chunk {
+		t.Fatalf("first Write: n=%d err=%v; want %d and ErrWouldBlock", n, err, chunk)
+	}
+	// Stalled: the flusher waits for the client, no Writable comes, and
+	// sc is armed for it.
+	sent := chunk + fill(t, p, sc, big[chunk:])
+	// Now read: every accepted byte arrives, in order, and Writable comes.
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(client)
+		got <- b
+	}()
+	for {
+		next(t, p, poller.EventWritable)
+		if sent == len(big) {
+			break // the last chunk drained
+		}
+		n, err := sc.Write(big[sent:])
+		sent += n
+		if err != nil && !errors.Is(err, poller.ErrWouldBlock) {
+			t.Fatal(err)
+		}
+		if err := sc.Arm(poller.Writable); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-got; !bytes.Equal(b, big) {
+		t.Fatalf("client got %d bytes of %d, or different content", len(b), len(big))
+	}
+}
+
+func TestCloseLetsAcceptedOutputDrain(t *testing.T) {
+	p := open(t, &netpoll.Config{CloseGrace: 5 * time.Second})
+	client, sc := accept(t, p)
+	msg := bytes.Repeat([]byte("z"), 200<<10)
+	if n, err := sc.Write(msg); err != nil || n != len(msg) {
+		t.Fatalf("Write: %d %v", n, err)
+	}
+	if err := sc.Close(); err != nil { // the flusher may still be sending
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(client)
+	if err != nil || !bytes.Equal(b, msg) {
+		t.Fatalf("after Close the client got %d of %d bytes (%v)", len(b), len(msg), err)
+	}
+}
+
+func TestCloseWhileWaitingForWritableIsImmediate(t *testing.T) {
+	p := open(t, &netpoll.Config{MaxPendingOutput: 1 << 20, CloseGrace: time.Minute})
+	client, sc := accept(t, p)
+	fill(t, p, sc, make([]byte, 64<<20)) // armed for Writable, stalled
+	start := time.Now()
+	if err := sc.Close(); err != nil { // a write timeout: give up on the output
+		t.Fatal(err)
+	}
+	_ = client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _ = io.Copy(io.Discard, client)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the connection stayed open %v after Close", d)
+	}
+}
+
+func TestCloseWriteIsUnsupported(t *testing.T) {
+	p := open(t, nil)
+	_, sc := accept(t, p)
+	if err := sc.CloseWrite(); !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("CloseWrite: %v, want errors.ErrUnsupported", err)
+	}
+}
+
+func TestInputOverflow(t *testing.T) {
+	const limit = 64 << 10
+	p := open(t, &netpoll.Config{MaxPendingInput: limit})
+	client, sc := accept(t, p)
+	client.Write([]byte("start"))
+	next(t, p, poller.EventReadable)
+	// The owner holds the connection and takes nothing: the client sends
+	// far more than the limit, and netpoll keeps reading it.
+	go func() {
+		big := make([]byte, 1<<20)
+		for range 8 {
+			if _, err := client.Write(big); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	taken := 0
+	buf := make([]byte, 32<<10)
+	var err error
+	for {
+		var n int
+		n, err = sc.Read(buf)
+		taken += n
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, netpoll.ErrInputOverflow) || taken > limit {
+		t.Fatalf("read %d bytes then %v; want at most %d, then ErrInputOverflow", taken, err, limit)
+	}
+}
+
+func TestWakeInterruptsWait(t *testing.T) {
+	p := open(t, nil)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = p.Wake()
+		_ = p.Wake()
+	}()
+	start := time.Now()
+	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
+	if err != nil || n != 0 {
+		t.Fatalf("Wait after Wake: %d events, %v", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Wake did not interrupt Wait (%v)", d)
+	}
+	quiet(t, p, 20*time.Millisecond) // the wake-up was consumed
+	// A zero timeout polls.
+	if n, err := p.Wait(make([]poller.Event, 4), 0); n != 0 || err != nil {
+		t.Fatalf("poll: %d %v", n, err)
+	}
+}
+
+func TestStopAcceptingKeepsConnections(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	addr := p.Addr().String()
+	if err := p.StopAccepting(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.StopAccepting(); err != nil {
+		t.Fatalf("second StopAccepting: %v", err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("dial succeeded after StopAccepting")
+	}
+	client.Write([]byte("still here"))
+	if ev := next(t, p, poller.EventReadable); string(ev.Data) != "still here" {
+		t.Fatalf("existing connection after StopAccepting: %q", ev.Data)
+	}
+	if _, err := sc.Write([]byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 2)
+	if _, err := io.ReadFull(client, b); err != nil || string(b) != "ok" {
+		t.Fatalf("client read %q %v", b, err)
+	}
+}
+
+func TestCloseThenWait(t *testing.T) {
+	p := open(t, nil)
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Wait(make([]poller.Event, 1), 0); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Wait after Close: %v, want ErrClosed", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		backend any
+	}{
+		{"foreign settings", struct{}{}},
+		{"negative pollers", netpoll.Config{Pollers: -1}},
+		{"unknown runner", netpoll.Config{Runner: 7}},
+		{"negative input cap", netpoll.Config{MaxPendingInput: -1}},
+		{"negative output cap", netpoll.Config{MaxPendingOutput: -1}},
+		{"negative grace", netpoll.Config{CloseGrace: -time.Second}},
+		// This process runs with netpoll's defaults (see TestMain):
+		// asking for other process-wide settings must fail, not be
+		// ignored.
+		{"different process-wide pollers", &netpoll.Config{Pollers: 7}},
+		{"different process-wide runner", netpoll.Config{Runner: netpoll.RunnerGo}},
+	} {
+		if p, err := netpoll.Open(poller.Options{Addr: "127.0.0.1:0", Backend: tc.backend}); err == nil {
+			_ = p.Close()
+			t.Errorf("%s: Open accepted %+v", tc.name, tc.backend)
+		}
+	}
+	if _, err := netpoll.Open(poller.Options{Addr: "127.0.0.1:0", Backend: netpoll.Config{Pollers: 7}}); !errors.Is(err, netpoll.ErrGlobalSettings) {
+		t.Errorf("conflicting process-wide settings: %v, want ErrGlobalSettings", err)
+	}
+	if _, err := netpoll.Open(poller.Options{Addr: "no-such-host.invalid:80"}); err == nil {
+		t.Error("Open accepted an unresolvable address")
+	}
+	p := open(t, nil)
+	if q, err := netpoll.Open(poller.Options{Addr: p.Addr().String()}); err == nil {
+		_ = q.Close()
+		t.Error("Open on an address in use succeeded")
+	}
+}
+
+func TestRegistered(t *testing.T) {
+	b, err := poller.Lookup(netpoll.Name)
+	if err != nil || b.Name != netpoll.Name {
+		t.Fatalf("Lookup(%q): %v", netpoll.Name, err)
+	}
+	if b.Priority >= 100 {
+		t.Fatalf("priority %d: netpoll must rank below the native backends", b.Priority)
+	}
+}
+
+func TestRunnerString(t *testing.T) {
+	for r, want := range map[netpoll.Runner]string{netpoll.RunnerPool: "pool", netpoll.RunnerGo: "go", 2: "Runner(2)", 9: "Runner(9)"} {
+		if r.String() != want {
+			t.Errorf("%d: %q, want %q", int(r), r.String(), want)
+		}
+	}
+}
