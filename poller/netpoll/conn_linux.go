@@ -18,15 +18,6 @@ import (
 	"github.com/miniasync/miniasync/poller"
 )
 
-const (
-	// syncWriteMax is the largest write sent on the owner's goroutine
-	// (when the send queue is empty); larger ones go to a flusher.
-	syncWriteMax = 16 << 10
-	// syncWriteTimeout bounds a write on the owner's goroutine that the
-	// kernel unexpectedly does not take at once.
-	syncWriteTimeout = 100 * time.Millisecond
-)
-
 // errNoHalfClose is what CloseWrite returns.
 var errNoHalfClose = fmt.Errorf("netpoll: half-close: netpoll closes a connection when either side shuts it down: %w", errors.ErrUnsupported)
 
@@ -62,6 +53,13 @@ type ctxBase struct{ context.Context }
 //	                dropped by Wait; callbacks discard input.
 //	ncClosed        netpoll's connection is closed (by Close, a failure, or
 //	                the poller's Close); set once, so it is closed once.
+//	fdGone          netpoll is about to close the descriptor (set by the
+//	                close callback registered in OnPrepare, which netpoll
+//	                runs before its own, descriptor-closing one, whoever
+//	                closes the connection). Write uses fd directly only
+//	                while holding mu and seeing fdGone false, so the
+//	                descriptor can never be closed, and its number reused
+//	                by another connection, under a write.
 //
 // Nobody calls into netpoll while holding mu, except for Reader().Len(),
 // which is an atomic load.
@@ -74,8 +72,8 @@ type conn struct {
 	flushFn func()
 	// ownerCtx is what SetContext attached; only the event loop uses it.
 	ownerCtx any
-	// fd is the socket's descriptor, only ever asked about (see
-	// sendQueueEmpty); -1 when netpoll does not tell.
+	// fd is the socket's descriptor, written to directly under mu while
+	// fdGone is false (see Write); -1 when netpoll does not tell.
 	fd int
 	// out is the output handed to the running flusher; it belongs to the
 	// flusher while flushing is set.
@@ -101,6 +99,7 @@ type conn struct {
 	closeDeferred bool        // Close waits for the flusher (see Close)
 	grace         *time.Timer // ends that wait
 	ncClosed      bool
+	fdGone        bool
 }
 
 var _ poller.Conn = (*conn)(nil)
@@ -246,12 +245,12 @@ func (c *conn) Read(b []byte) (int, error) {
 	return 0, poller.ErrWouldBlock
 }
 
-// Write implements poller.Conn. It never blocks (see the package doc): a
-// small write into an empty send queue is sent at once; otherwise it takes up
-// to MaxPendingOutput bytes and starts a flusher goroutine that gives them to
-// netpoll and waits until they are sent. While the flusher runs, Write
-// returns ErrWouldBlock, and Arm(Writable) reports EventWritable when it is
-// done.
+// Write implements poller.Conn. It never blocks (see the package doc): it
+// writes what the socket takes at once with a non-blocking write(2) on the
+// descriptor, and hands up to MaxPendingOutput bytes of any rest to a
+// flusher goroutine that gives them to netpoll and waits until they are
+// sent. While the flusher runs, Write returns ErrWouldBlock, and
+// Arm(Writable) reports EventWritable when it is done.
 func (c *conn) Write(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
@@ -263,7 +262,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		err = poller.ErrClosed
 	case c.err != nil:
 		err = c.err
-	case c.hup:
+	case c.hup || c.fdGone:
 		err = ErrPeerClosed
 	case c.flushing:
 		err = poller.ErrWouldBlock
@@ -272,59 +271,63 @@ func (c *conn) Write(b []byte) (int, error) {
 		c.mu.Unlock()
 		return 0, err
 	}
-	if len(b) <= min(syncWriteMax, c.p.cfg.MaxPendingOutput) && c.sendQueueEmpty() {
-		c.mu.Unlock()
-		return c.writeNow(b)
+	sent := 0
+	if c.fd >= 0 {
+		// Safe under mu: netpoll closes the descriptor only after the
+		// close callback (fdGone) has taken mu.
+		sent, err = writeSome(c.fd, b)
+		if err != nil {
+			err = fmt.Errorf("netpoll: write: %w", err)
+			if c.err == nil {
+				c.err = err
+			}
+			c.mu.Unlock()
+			return 0, err
+		}
+		if sent == len(b) {
+			c.mu.Unlock()
+			return sent, nil
+		}
 	}
 	c.flushing = true
 	c.mu.Unlock()
-	n := min(len(b), c.p.cfg.MaxPendingOutput)
-	c.out = append(getBuffer(n), b[:n]...)
+	rest := b[sent:]
+	n := min(len(rest), c.p.cfg.MaxPendingOutput)
+	c.out = append(getBuffer(n), rest[:n]...)
 	c.p.flushers.Add(1)
 	go c.flushFn()
-	if n < len(b) {
-		return n, poller.ErrWouldBlock
-	}
-	return n, nil
-}
-
-// sendQueueEmpty reports whether the kernel holds no unsent or unacknowledged
-// output for the socket (SIOCOUTQ is 0). A write of up to syncWriteMax
-// bytes into an empty send queue is then taken whole: Linux refuses more
-// only when the queued memory reaches the send buffer's size, or under
-// system-wide TCP memory pressure. The descriptor is only asked, never used
-// for I/O; if netpoll closed it meanwhile (the peer hung up), netpoll's
-// Write fails at once instead of blocking, since it checks the connection
-// before sending and holds the descriptor open while it sends.
-func (c *conn) sendQueueEmpty() bool {
-	if c.fd < 0 {
-		return false
-	}
-	n, err := unix.IoctlGetInt(c.fd, unix.SIOCOUTQ)
-	return err == nil && n == 0
-}
-
-// writeNow writes b on the owner's goroutine through netpoll's
-// Connection.Write, which sends at once when the kernel takes everything
-// (see sendQueueEmpty). syncWriteTimeout bounds the wait in the rare case it
-// does not; netpoll cannot resume output after a write timeout, so the
-// connection then fails.
-func (c *conn) writeNow(b []byte) (int, error) {
-	_ = c.nc.SetWriteTimeout(syncWriteTimeout)
-	if _, err := c.nc.Write(b); err != nil {
-		err = fmt.Errorf("netpoll: write: %w", err)
-		if errors.Is(err, netpoll.ErrWriteTimeout) {
-			c.p.log.Warn("netpoll: a small write into an empty send queue stalled; closing the connection",
-				zap.Duration("after", syncWriteTimeout), zap.Error(err))
-		}
-		c.mu.Lock()
-		if c.err == nil {
-			c.err = err
-		}
-		c.mu.Unlock()
-		return 0, err
+	if n < len(rest) {
+		return sent + n, poller.ErrWouldBlock
 	}
 	return len(b), nil
+}
+
+// writeSome writes what a non-blocking socket takes of b now: EAGAIN is
+// not an error, EINTR is retried.
+func writeSome(fd int, b []byte) (int, error) {
+	for {
+		n, err := unix.Write(fd, b)
+		switch {
+		case err == nil:
+			return n, nil
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return 0, nil
+		}
+		return 0, err
+	}
+}
+
+// descriptorClosing is the close callback registered in OnPrepare. netpoll
+// runs close callbacks newest first, so it runs before netpoll's own
+// callback closes the descriptor, on every way a connection closes; taking
+// mu waits out a Write in progress, and fdGone stops later ones.
+func (c *conn) descriptorClosing(netpoll.Connection) error {
+	c.mu.Lock()
+	c.fdGone = true
+	c.mu.Unlock()
+	return nil
 }
 
 // flush is the flusher goroutine: it hands out to netpoll and waits for

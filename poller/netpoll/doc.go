@@ -52,30 +52,35 @@
 //
 // netpoll's Connection.Write (and Writer().Flush) blocks until a slow reader
 // has drained the whole output, and after a write timeout netpoll cannot
-// resume the output. Conn.Write must never block a worker, so it picks one of
-// two paths, both through netpoll's Connection.Write:
+// resume the output. Conn.Write must never block a worker, so:
 //
-//   - When the kernel's send queue for the socket is empty (SIOCOUTQ is 0;
-//     the descriptor is only asked, never used for I/O) and the output is
-//     at most 16 KiB, Linux takes it whole, so the write is done on the
-//     owner's goroutine and returns at once. This is the common case of a
-//     client that reads its answers, and it costs no goroutine hand-off. A
-//     100 ms write timeout guards against the kernel refusing it anyway
-//     (system-wide TCP memory pressure); netpoll cannot resume after it, so
-//     the connection then fails.
-//   - Otherwise Write copies up to Config.MaxPendingOutput bytes into a
-//     buffer of the connection's own and starts one flusher goroutine,
-//     which hands them to netpoll and waits until they are sent. Until it
-//     is done, Write returns ErrWouldBlock; the owner arms for Writable and
-//     gets EventWritable when it finishes. A client that stops reading
-//     thus pins one parked goroutine, never a worker, and the output held
-//     per connection is bounded by MaxPendingOutput (in the adapter, and as
-//     much again in netpoll). The flusher is started through a pre-bound
-//     function value, so it costs no allocation beyond the goroutine.
+//   - It first writes what the socket takes at once with a non-blocking
+//     write(2) on the descriptor, on the owner's goroutine. For a client
+//     that reads its answers that is everything: one system call, no
+//     goroutine hand-off, nothing copied into netpoll. The descriptor is
+//     safe to use because every such write holds the connection's mutex,
+//     and a close callback registered in OnPrepare takes that mutex and
+//     marks the descriptor gone; netpoll runs close callbacks newest
+//     first, so ours runs before netpoll's own closes the descriptor,
+//     whether the owner, netpoll (peer hang-up) or a failure closed it.
+//     A write can therefore never land on a reused descriptor number.
+//   - The rest, if any (up to Config.MaxPendingOutput bytes), is copied into
+//     a buffer of the connection's own and handed to one flusher goroutine,
+//     which gives it to netpoll's Connection.Write and waits until it is
+//     sent. Until it is done, Write returns ErrWouldBlock; the owner arms
+//     for Writable and gets EventWritable when it finishes. A client that
+//     stops reading thus pins one parked goroutine, never a worker, and the
+//     output held per connection is bounded by MaxPendingOutput (in the
+//     adapter, and as much again in netpoll). The flusher is started
+//     through a pre-bound function value, so it costs no allocation beyond
+//     the goroutine.
 //
-// Handing every write to a flusher was measured too: throughput was the
-// same, but the flushers queued behind the worker on its P and the p99
-// latency under 64 connections quadrupled.
+// Two earlier designs were measured and dropped: handing every write to a
+// flusher (same throughput, but the flushers queued behind the worker on
+// its P and p99 latency at 64 connections quadrupled), and writing through
+// netpoll on the owner's goroutine after asking the kernel whether the send
+// queue was empty (an ioctl per response: one system call more than a
+// direct write, for the same guarantee).
 //
 // Connection.Write holds netpoll's flushing lock while it copies, so a close
 // by netpoll (when the peer hangs up) waits for it instead of freeing the

@@ -327,7 +327,12 @@ func (p *Poller) onPrepare(nc netpoll.Connection) (ctx context.Context) {
 	c.flushFn = c.flush
 	c.fd = -1
 	if f, ok := nc.(interface{ Fd() int }); ok {
-		c.fd = f.Fd()
+		// Direct writes need to know when netpoll lets go of the
+		// descriptor (see conn.Write); without the callback, every
+		// write goes through netpoll.
+		if nc.AddCloseCallback(c.descriptorClosing) == nil {
+			c.fd = f.Fd()
+		}
 	}
 	defer func() {
 		if v := recover(); v != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -209,14 +210,15 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 	p := open(t, &netpoll.Config{MaxPendingOutput: chunk})
 	client, sc := accept(t, p)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 2<<20) // 32 MiB
-	// A write over the sync limit takes one chunk and hands it to a
-	// flusher.
-	if n, err := sc.Write(big); !errors.Is(err, poller.ErrWouldBlock) || n != chunk {
-		t.Fatalf("first Write: n=%d err=%v; want %d and ErrWouldBlock", n, err, chunk)
+	// A write larger than the socket takes: the socket gets what fits,
+	// a flusher one chunk more, and the caller is told to wait.
+	first, err := sc.Write(big)
+	if !errors.Is(err, poller.ErrWouldBlock) || first < chunk || first >= len(big) {
+		t.Fatalf("first Write: n=%d err=%v; want at least %d and ErrWouldBlock", first, err, chunk)
 	}
 	// Stalled: the flusher waits for the client, no Writable comes, and
 	// sc is armed for it.
-	sent := chunk + fill(t, p, sc, big[chunk:])
+	sent := first + fill(t, p, sc, big[first:])
 	// Now read: every accepted byte arrives, in order, and Writable comes.
 	got := make(chan []byte)
 	go func() {
@@ -430,6 +432,38 @@ func TestRunnerString(t *testing.T) {
 	for r, want := range map[netpoll.Runner]string{netpoll.RunnerPool: "pool", netpoll.RunnerGo: "go", 2: "Runner(2)", 9: "Runner(9)"} {
 		if r.String() != want {
 			t.Errorf("%d: %q, want %q", int(r), r.String(), want)
+		}
+	}
+}
+
+// TestWriteAfterPeerCloseNeverReachesAReusedDescriptor: Write uses the
+// descriptor directly, so once netpoll has closed it (the peer hung up) and
+// the kernel has given its number to new connections, a Write on the old
+// connection must fail rather than send bytes to one of them.
+func TestWriteAfterPeerCloseNeverReachesAReusedDescriptor(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	client.Close()
+	next(t, p, poller.EventReadable)
+	buf := make([]byte, 16)
+	if _, err := sc.Read(buf); err != io.EOF {
+		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
+	}
+	// netpoll closes the descriptor right after reporting the hang-up;
+	// new connections then take the lowest free numbers, its among them.
+	time.Sleep(50 * time.Millisecond)
+	var fresh []net.Conn
+	for range 8 {
+		c, _ := accept(t, p)
+		fresh = append(fresh, c)
+	}
+	if n, err := sc.Write([]byte("stray bytes")); err == nil {
+		t.Fatalf("Write on a connection the peer closed: %d bytes, no error", n)
+	}
+	for i, c := range fresh {
+		_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if n, err := c.Read(buf); n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("new connection %d read %q (%v): bytes meant for a closed connection", i, buf[:n], err)
 		}
 	}
 }
