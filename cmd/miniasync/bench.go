@@ -32,6 +32,7 @@ type benchOptions struct {
 	pipeline     string
 	duration     time.Duration
 	warmup       time.Duration
+	rounds       int
 	path         string
 	method       string
 	bodySize     int
@@ -69,11 +70,14 @@ to show how the built-in generator compares with it.
 
 Numbers from a small or shared machine are noisy: compare ratios within
 one run, and prefer req/CPU-s to req/s when the load generator and the
-server share the CPUs.`,
+server share the CPUs. --rounds N runs the whole list of servers N times,
+one round after another, so slow drift falls on every server alike, and
+reports each metric's median over the rounds (every round is in --json).`,
 		Example: `  miniasync bench
   miniasync bench --backends epoll --baseline --conns 64,256 --pipeline 1,16 --duration 5s
   miniasync bench --external fasthttp=./fasthttp-hello --json out.json --chart out.svg
-  miniasync bench --wrk wrk --cpu-pin`,
+  miniasync bench --wrk wrk --cpu-pin
+  miniasync bench --backends epoll --baseline --rounds 5 --duration 3s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -92,6 +96,7 @@ server share the CPUs.`,
 	f.StringVar(&o.pipeline, "pipeline", "1", "requests in flight per connection; a comma-separated list makes a sweep")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each run")
 	f.DurationVar(&o.warmup, "warmup", 2*time.Second, "uncounted load before each run's measured time")
+	f.IntVar(&o.rounds, "rounds", 1, fmt.Sprintf("run every server at every point this many times (1-%d), round after round, and report each metric's median", maxRounds))
 	f.StringVar(&o.path, "path", "/", "request target")
 	f.StringVar(&o.method, "method", "GET", "request method")
 	f.IntVar(&o.bodySize, "body-size", 0, "request body size in bytes (sent with Content-Length)")

@@ -13,9 +13,11 @@ import (
 	"github.com/miniasync/miniasync/internal/bench/result"
 )
 
-// newReport gathers the runs with where and how they ran.
+// newReport gathers the runs with where and how they ran. With several
+// rounds, its rows are the medians over the rounds, and every round's runs
+// are kept alongside.
 func newReport(started time.Time, settings result.Settings, runs []result.Run) *result.Report {
-	return &result.Report{
+	rep := &result.Report{
 		Date:      started,
 		Command:   commandLine(os.Args),
 		GoVersion: runtime.Version(),
@@ -23,9 +25,14 @@ func newReport(started time.Time, settings result.Settings, runs []result.Run) *
 		Arch:      runtime.GOARCH,
 		CPUs:      runtime.NumCPU(),
 		Settings:  settings,
-		Reference: report.Reference(runs),
 		Runs:      runs,
 	}
+	if settings.Rounds > 1 {
+		rep.RoundRuns = runs
+		rep.Runs = result.MergeRounds(runs)
+	}
+	rep.Reference = report.Reference(rep.Runs)
+	return rep
 }
 
 // commandLine joins argv, quoting words that need it.
@@ -58,6 +65,9 @@ func (o *benchOptions) write(stdout io.Writer, rep *result.Report) error {
 	}
 	if o.chartFile != "" {
 		title := fmt.Sprintf("miniasync bench, handler %s, %s", rep.Settings.Handler, rep.Date.Format("2006-01-02"))
+		if rep.Settings.Rounds > 1 {
+			title += fmt.Sprintf(", medians of %d rounds", rep.Settings.Rounds)
+		}
 		if err := chart.WriteFile(o.chartFile, title, rep.Runs); err != nil {
 			return err
 		}

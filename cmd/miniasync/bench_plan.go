@@ -24,6 +24,7 @@ import (
 const (
 	maxConns    = 100_000
 	maxPipeline = 4096
+	maxRounds   = 50
 )
 
 // baselineName names the net/http reference server in tables.
@@ -50,6 +51,9 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	}
 	if o.duration <= 0 {
 		return none, settings, fmt.Errorf("--duration must be positive, not %v", o.duration)
+	}
+	if o.rounds < 1 || o.rounds > maxRounds {
+		return none, settings, fmt.Errorf("--rounds %d is out of range (1 to %d)", o.rounds, maxRounds)
 	}
 	if o.warmup < 0 {
 		return none, settings, fmt.Errorf("--warmup must not be negative, not %v", o.warmup)
@@ -79,7 +83,7 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 		Host: o.host, Port: o.port, Request: req,
 		Warmup: o.warmup, Duration: o.duration,
 		StartTimeout: o.startTimeout, StopTimeout: o.stopTimeout,
-		KeepGoing: o.keepGoing,
+		KeepGoing: o.keepGoing, Rounds: o.rounds,
 	}
 	loadCPUs := runtime.NumCPU()
 	if o.cpuPin != "" {
@@ -116,6 +120,7 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	settings.Handler, settings.Method, settings.Path, settings.BodySize = o.handler, o.method, o.path, o.bodySize
 	settings.Duration, settings.Warmup = o.duration.String(), o.warmup.String()
 	settings.Conns, settings.Pipelines, settings.Workers = conns, pipelines, o.workers
+	settings.Rounds = o.rounds
 	for _, t := range targets {
 		settings.Servers = append(settings.Servers, t.Name)
 	}

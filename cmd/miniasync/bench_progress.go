@@ -23,6 +23,10 @@ type progress struct {
 	quiet bool
 	tty   bool
 
+	// round and rounds say which round runs, when there are several;
+	// they are set and read on the runner's goroutine only.
+	round, rounds int
+
 	mu   sync.Mutex // serialises writes to w
 	stop chan struct{}
 	done chan struct{}
@@ -47,6 +51,24 @@ func (p *progress) printf(format string, args ...any) {
 	fmt.Fprintf(p.w, format, args...)
 }
 
+// RoundStarting notes that a new round begins.
+func (p *progress) RoundStarting(round, rounds int) {
+	p.round, p.rounds = round, rounds
+	if !p.quiet {
+		p.endBar()
+		p.printf("round %d of %d\n", round, rounds)
+	}
+}
+
+// roundPrefix returns "round 2/3: " while a bench of several rounds runs,
+// and "" otherwise.
+func (p *progress) roundPrefix() string {
+	if p.rounds <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("round %d/%d: ", p.round, p.rounds)
+}
+
 // ServerStarted notes the server's address.
 func (p *progress) ServerStarted(t runner.Target, addr string) {
 	if !p.quiet {
@@ -60,7 +82,7 @@ func (p *progress) RunStarting(t runner.Target, pt sweep.Point, total time.Durat
 		return
 	}
 	p.endBar()
-	label := fmt.Sprintf("%s %s", t.Name, pt)
+	label := fmt.Sprintf("%s%s %s", p.roundPrefix(), t.Name, pt)
 	bar := progressbar.NewOptions64(total.Milliseconds(),
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription(label),
@@ -115,15 +137,15 @@ func (p *progress) RunFinished(r result.Run) {
 		return
 	}
 	if r.Error != "" {
-		p.printf("%s conns=%d pipeline=%d: failed\n", r.Server, r.Conns, r.Pipeline)
+		p.printf("%s%s conns=%d pipeline=%d: failed\n", p.roundPrefix(), r.Server, r.Conns, r.Pipeline)
 		return
 	}
 	cpu := "server CPU unknown"
 	if r.ServerCPUKnown {
 		cpu = fmt.Sprintf("server CPU %.2f s (%s req/CPU-s)", r.ServerCPUSeconds, report.Count(r.RequestsPerCPUSec))
 	}
-	p.printf("%s conns=%d pipeline=%d: %s req/s, p99 %s, %s, %d errors, %d non-2xx\n",
-		r.Server, r.Conns, r.Pipeline, report.Count(r.RequestsPerSec), report.Micros(r.Latency.P99),
+	p.printf("%s%s conns=%d pipeline=%d: %s req/s, p99 %s, %s, %d errors, %d non-2xx\n",
+		p.roundPrefix(), r.Server, r.Conns, r.Pipeline, report.Count(r.RequestsPerSec), report.Micros(r.Latency.P99),
 		cpu, r.Errors.Total(), r.Non2xx)
 }
 

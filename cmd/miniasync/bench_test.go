@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +111,72 @@ func TestBenchEndToEnd(t *testing.T) {
 	}
 }
 
+// TestBenchRounds runs two short rounds of a backend and the baseline and
+// checks the merged rows, every round's runs, and that the progress says
+// which round runs.
+func TestBenchRounds(t *testing.T) {
+	bin := buildMiniasync(t)
+	jsonPath := filepath.Join(t.TempDir(), "bench.json")
+	stdout, stderr, err := runBench(t,
+		"--server-binary", bin,
+		"--backends", "epoll", "--baseline",
+		"--conns", "2", "--pipeline", "2",
+		"--duration", "300ms", "--warmup", "100ms", "--rounds", "2",
+		"--json", jsonPath,
+	)
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "medians of 2 rounds") || !strings.Contains(stdout, "\nepoll ") {
+		t.Errorf("table and note:\n%s", stdout)
+	}
+	for _, want := range []string{"round 1 of 2\n", "round 2 of 2\n", "round 2/2: epoll conns=2 pipeline=2:"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("progress lacks %q:\n%s", want, stderr)
+		}
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep result.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Settings.Rounds != 2 || len(rep.Runs) != 2 || len(rep.RoundRuns) != 4 || rep.Reference != "net/http" {
+		t.Fatalf("report: settings %+v, %d runs, %d round runs, reference %q", rep.Settings, len(rep.Runs), len(rep.RoundRuns), rep.Reference)
+	}
+	var order []string
+	for _, r := range rep.RoundRuns {
+		order = append(order, r.Server+"@"+strconv.Itoa(r.Round))
+		if r.Error != "" || r.Rounds != 0 {
+			t.Errorf("round run %+v", r)
+		}
+	}
+	if got := strings.Join(order, ","); got != "epoll@1,net/http@1,epoll@2,net/http@2" {
+		t.Errorf("round runs in order %s", got)
+	}
+	for _, m := range rep.Runs {
+		if m.Rounds != 2 || m.Round != 0 || m.FailedRounds != 0 || m.Error != "" {
+			t.Errorf("merged run %+v", m)
+		}
+		var mine []result.Run
+		for _, r := range rep.RoundRuns {
+			if r.Server == m.Server && r.Conns == m.Conns && r.Pipeline == m.Pipeline {
+				mine = append(mine, r)
+			}
+		}
+		if len(mine) != 2 {
+			t.Errorf("%s: %d round runs, want 2", m.Server, len(mine))
+			continue
+		}
+		// Two rounds: the median is the mean of the two.
+		if want := (mine[0].RequestsPerSec + mine[1].RequestsPerSec) / 2; math.Abs(m.RequestsPerSec-want) > 1e-6*want {
+			t.Errorf("%s: merged %v req/s, rounds %v and %v", m.Server, m.RequestsPerSec, mine[0].RequestsPerSec, mine[1].RequestsPerSec)
+		}
+	}
+}
+
 // TestBenchBinary runs the built binary the way CI does, in a child
 // process with its own os.Executable.
 func TestBenchBinary(t *testing.T) {
@@ -140,6 +207,9 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--conns", "0"}, []string{"--conns", "out of range"}},
 		{[]string{"--pipeline", "1,x"}, []string{"--pipeline", "not a whole number"}},
 		{[]string{"--duration", "0s"}, []string{"--duration"}},
+		{[]string{"--rounds", "0"}, []string{"--rounds 0", "out of range", "1 to 50"}},
+		{[]string{"--rounds", "-2"}, []string{"--rounds -2", "out of range"}},
+		{[]string{"--rounds", "51"}, []string{"--rounds 51", "out of range"}},
 		{[]string{"--handler", "nope"}, []string{"unknown --handler"}},
 		{[]string{"--baseline", "--handler", "echo"}, []string{"--baseline serves only"}},
 		{[]string{"--chart", "out.pdf"}, []string{".svg or .png"}},

@@ -8,15 +8,28 @@ import (
 	"github.com/miniasync/miniasync/internal/bench/result"
 )
 
-// WriteNote writes the lines that close the table: failures, what the
-// ratios compare with, and, for runs that had wrk measure the same server
+// WriteNote writes the lines that close the table: failures (round by
+// round, with several rounds), how rows merge rounds, what the ratios
+// compare with, and, for runs that had wrk measure the same server
 // and point, the built-in load generator's throughput against wrk's.
 func WriteNote(w io.Writer, rep *result.Report) error {
 	var b strings.Builder
-	for _, r := range rep.Runs {
-		if r.Error != "" {
-			fmt.Fprintf(&b, "- %s at conns=%d pipeline=%d failed: %s\n", r.Server, r.Conns, r.Pipeline, firstLine(r.Error))
+	if len(rep.RoundRuns) > 0 {
+		for _, r := range rep.RoundRuns {
+			if r.Error != "" {
+				fmt.Fprintf(&b, "- %s at conns=%d pipeline=%d failed in round %d: %s\n", r.Server, r.Conns, r.Pipeline, r.Round, firstLine(r.Error))
+			}
 		}
+	} else {
+		for _, r := range rep.Runs {
+			if r.Error != "" {
+				fmt.Fprintf(&b, "- %s at conns=%d pipeline=%d failed: %s\n", r.Server, r.Conns, r.Pipeline, firstLine(r.Error))
+			}
+		}
+	}
+	if n := rep.Settings.Rounds; n > 1 {
+		fmt.Fprintf(&b, "- Every row shows medians of %d rounds (each round ran every server in a fresh process, one after another): "+
+			"each metric the median of its own values (the mean of the middle two for an even count), errors and non-2xx summed; failed rounds are left out.\n", n)
 	}
 	fmt.Fprintf(&b, "- Ratios compare with %s at the same load point; req/CPU-s (requests per server CPU-second) ranks servers on a small shared machine.\n", rep.Reference)
 	fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; each run: %s warmup + %s measured; %s.\n",

@@ -123,6 +123,46 @@ func TestWriteNote(t *testing.T) {
 	}
 }
 
+func TestWriteNoteRounds(t *testing.T) {
+	runs := sampleRuns()
+	var rounds []result.Run
+	for round := 1; round <= 3; round++ {
+		for _, r := range runs {
+			r.Round = round
+			if r.Server == "epoll" && r.Pipeline == 16 && round == 2 {
+				r.Error = "server exited: killed"
+			}
+			rounds = append(rounds, r)
+		}
+	}
+	rep := &result.Report{
+		Settings: result.Settings{Duration: "3s", Warmup: "1s", Rounds: 3}, Reference: "net/http",
+		Runs: result.MergeRounds(rounds), RoundRuns: rounds,
+	}
+	var b bytes.Buffer
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"medians of 3 rounds", "the mean of the middle two for an even count",
+		"epoll at conns=64 pipeline=16 failed in round 2: server exited: killed\n",
+		"broken at conns=64 pipeline=1 failed in round 3: server exited: broken (exit status 1)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("note lacks %q:\n%s", want, out)
+		}
+	}
+	b.Reset()
+	rep.Settings.Rounds, rep.RoundRuns, rep.Runs = 1, nil, runs
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "rounds") {
+		t.Errorf("one round mentions rounds:\n%s", b.String())
+	}
+}
+
 func TestWriteJSONFile(t *testing.T) {
 	rep := &result.Report{Date: time.Unix(0, 0).UTC(), Reference: "net/http", Runs: sampleRuns()}
 	path := filepath.Join(t.TempDir(), "out.json")

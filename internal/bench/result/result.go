@@ -84,7 +84,17 @@ type Run struct {
 	// it was asked for.
 	Wrk *Wrk `json:"wrk,omitempty"`
 	// Error says why the run failed, when --keep-going went on after it.
+	// In a row merged from rounds it is set only when every round failed.
 	Error string `json:"error,omitempty"`
+	// Round is the round (from 1) that measured this run, in a bench of
+	// several rounds; 0 otherwise.
+	Round int `json:"round,omitempty"`
+	// Rounds is how many rounds a row merged by Median or MergeRounds
+	// stands for, failed ones included; 0 for a run measured once.
+	Rounds int `json:"rounds,omitempty"`
+	// FailedRounds is how many of those rounds failed and were left out
+	// of the medians.
+	FailedRounds int `json:"failed_rounds,omitempty"`
 }
 
 // Wrk is what wrk measured against the same server and load point, to
@@ -122,6 +132,9 @@ type Settings struct {
 	Workers   int      `json:"workers,omitempty"`
 	CPUPin    string   `json:"cpu_pin,omitempty"`
 	Servers   []string `json:"servers"`
+	// Rounds is how many times every server ran at every point; the
+	// rows are the medians over the rounds when it is more than 1.
+	Rounds int `json:"rounds,omitempty"`
 }
 
 // Report is a whole bench: where and how it ran, and every run.
@@ -140,6 +153,11 @@ type Report struct {
 	// Reference names the server the ratios compare with: the baseline,
 	// or else the first server.
 	Reference string `json:"reference"`
-	// Runs holds every run in the order they ran.
+	// Runs holds every run in the order they ran; with several rounds,
+	// one row per server and load point, merged by MergeRounds, in the
+	// order of the first round.
 	Runs []Run `json:"runs"`
+	// RoundRuns holds, with several rounds, every round's own runs in
+	// the order they ran, each with its Round; empty otherwise.
+	RoundRuns []Run `json:"round_runs,omitempty"`
 }

@@ -11,6 +11,9 @@ import (
 // are called from Run's goroutine, except that progress may be called from
 // any goroutine.
 type Observer interface {
+	// RoundStarting says round (from 1) of rounds begins; it is called
+	// only when there are several.
+	RoundStarting(round, rounds int)
 	// ServerStarted says a server is up and accepting on addr.
 	ServerStarted(t Target, addr string)
 	// RunStarting says a load run begins; it lasts about total, and
@@ -27,6 +30,9 @@ type Observer interface {
 
 // Quiet is an Observer that shows nothing.
 type Quiet struct{}
+
+// RoundStarting does nothing.
+func (Quiet) RoundStarting(int, int) {}
 
 // ServerStarted does nothing.
 func (Quiet) ServerStarted(Target, string) {}

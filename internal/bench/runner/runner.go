@@ -48,6 +48,10 @@ type Plan struct {
 	Pin *cpupin.Plan
 	// ProcRoot is where /proc is mounted; empty means "/proc".
 	ProcRoot string
+	// Rounds is how many times the whole list of targets runs, one round
+	// after another, each server in a fresh process every round; 0 means
+	// 1. With more than one, every run carries its Round.
+	Rounds int
 }
 
 // WrkPlan says how to run wrk.
@@ -65,7 +69,8 @@ func (w *WrkPlan) wants(server string) bool {
 	return len(w.Servers) == 0 || slices.Contains(w.Servers, server)
 }
 
-// Run runs the plan and returns every run's result in order. With
+// Run runs the plan and returns every run's result in order: every
+// target at every point, then, with several rounds, all of it again. With
 // KeepGoing, failures are recorded in the results; otherwise the first one
 // is returned as the error, with the results so far. Servers are always
 // stopped and reaped before Run returns.
@@ -73,6 +78,10 @@ func Run(ctx context.Context, plan Plan, obs Observer) ([]result.Run, error) {
 	if obs == nil {
 		obs = Quiet{}
 	}
+	if plan.Rounds < 0 {
+		return nil, fmt.Errorf("runner: %d rounds", plan.Rounds)
+	}
+	rounds := max(plan.Rounds, 1)
 	if plan.ProcRoot == "" {
 		plan.ProcRoot = "/proc"
 	}
@@ -85,8 +94,27 @@ func Run(ctx context.Context, plan Plan, obs Observer) ([]result.Run, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(len(plan.Pin.Load)))
 	}
 	var runs []result.Run
+	for round := 1; round <= rounds; round++ {
+		tag := 0 // a bench of one round leaves Round unset
+		if rounds > 1 {
+			tag = round
+			obs.RoundStarting(round, rounds)
+		}
+		got, err := runRound(ctx, plan, tag, obs)
+		runs = append(runs, got...)
+		if err != nil {
+			return runs, err
+		}
+	}
+	return runs, nil
+}
+
+// runRound runs every target at every point once, marking each run with
+// round (0 in a bench of one round).
+func runRound(ctx context.Context, plan Plan, round int, obs Observer) ([]result.Run, error) {
+	var runs []result.Run
 	for _, t := range plan.Targets {
-		got, err := runTarget(ctx, plan, t, obs)
+		got, err := runTarget(ctx, plan, t, round, obs)
 		runs = append(runs, got...)
 		if err == nil {
 			continue
@@ -97,7 +125,7 @@ func Run(ctx context.Context, plan Plan, obs Observer) ([]result.Run, error) {
 		obs.Warning(err.Error())
 		// Record the failure for the points that did not run.
 		for _, p := range plan.Points[len(got):] {
-			r := blankRun(t, p)
+			r := blankRun(t, p, round)
 			r.Error = err.Error()
 			runs = append(runs, r)
 			obs.RunFinished(r)
@@ -108,7 +136,7 @@ func Run(ctx context.Context, plan Plan, obs Observer) ([]result.Run, error) {
 
 // runTarget starts one server, runs every point against it, and stops it.
 // It returns the runs done, which may be fewer than the points on error.
-func runTarget(ctx context.Context, plan Plan, t Target, obs Observer) (runs []result.Run, err error) {
+func runTarget(ctx context.Context, plan Plan, t Target, round int, obs Observer) (runs []result.Run, err error) {
 	addr, err := listenAddr(plan.Host, plan.Port)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", t.Name, err)
@@ -141,7 +169,7 @@ func runTarget(ctx context.Context, plan Plan, t Target, obs Observer) (runs []r
 	obs.ServerStarted(t, addr)
 	command := strings.Join(argv, " ")
 	for _, p := range plan.Points {
-		r, err := runPoint(ctx, plan, t, p, addr, proc, obs)
+		r, err := runPoint(ctx, plan, t, p, round, addr, proc, obs)
 		r.Command = command
 		if err != nil {
 			if ctx.Err() != nil || !plan.KeepGoing {
@@ -178,8 +206,8 @@ func takeSample(procRoot string, pgid int) sample {
 }
 
 // runPoint runs the load generator (and wrk, if asked) at one point.
-func runPoint(ctx context.Context, plan Plan, t Target, p sweep.Point, addr string, proc *child.Process, obs Observer) (result.Run, error) {
-	r := blankRun(t, p)
+func runPoint(ctx context.Context, plan Plan, t Target, p sweep.Point, round int, addr string, proc *child.Process, obs Observer) (result.Run, error) {
+	r := blankRun(t, p, round)
 	var start, end sample
 	req := plan.Request
 	req.Host = addr
@@ -220,9 +248,10 @@ func runPoint(ctx context.Context, plan Plan, t Target, p sweep.Point, addr stri
 	return r, nil
 }
 
-// blankRun returns a Run naming its server and point, with nothing measured.
-func blankRun(t Target, p sweep.Point) result.Run {
-	return result.Run{Server: t.Name, Kind: t.Kind, Conns: p.Conns, Pipeline: p.Pipeline}
+// blankRun returns a Run naming its server, point and round, with nothing
+// measured.
+func blankRun(t Target, p sweep.Point, round int) result.Run {
+	return result.Run{Server: t.Name, Kind: t.Kind, Conns: p.Conns, Pipeline: p.Pipeline, Round: round}
 }
 
 // fill copies a load result and the samples around it into r.

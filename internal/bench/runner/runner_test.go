@@ -66,6 +66,13 @@ type recorder struct {
 	finished []result.Run
 	warnings []string
 	progress []func() int64
+	rounds   [][2]int
+}
+
+func (r *recorder) RoundStarting(round, rounds int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rounds = append(r.rounds, [2]int{round, rounds})
 }
 
 func (r *recorder) ServerStarted(_ Target, addr string) {
@@ -146,10 +153,46 @@ func TestRunServersAndPoints(t *testing.T) {
 	if runs[1].Pipeline != 4 || runs[2].Server != "ref" || runs[2].Kind != result.Baseline {
 		t.Errorf("order: %+v", runs)
 	}
+	if len(obs.rounds) != 0 || runs[0].Round != 0 {
+		t.Errorf("a single round was numbered: %v, %+v", obs.rounds, runs[0])
+	}
 	if obs.progress[0]() == 0 {
 		t.Error("progress counter stayed at zero")
 	}
 	assertStopped(t, obs.addrs)
+}
+
+func TestRoundsInterleave(t *testing.T) {
+	obs := &recorder{}
+	plan := basePlan(helperTarget("one", "hello", result.Backend), helperTarget("two", "hello", result.Baseline))
+	plan.Points = plan.Points[:1]
+	plan.Rounds = 2
+	runs, err := Run(context.Background(), plan, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, r := range runs {
+		order = append(order, fmt.Sprintf("%s@%d", r.Server, r.Round))
+		if r.Error != "" {
+			t.Errorf("run %+v", r)
+		}
+	}
+	if got := strings.Join(order, ","); got != "one@1,two@1,one@2,two@2" {
+		t.Errorf("order %s: want every server in round 1, then again in round 2", got)
+	}
+	if len(obs.addrs) != 4 {
+		t.Errorf("%d servers started, want a fresh one per server and round", len(obs.addrs))
+	}
+	if fmt.Sprint(obs.rounds) != "[[1 2] [2 2]]" {
+		t.Errorf("rounds heard: %v", obs.rounds)
+	}
+	assertStopped(t, obs.addrs)
+
+	plan.Rounds = -1
+	if _, err := Run(context.Background(), plan, nil); err == nil {
+		t.Error("no error for -1 rounds")
+	}
 }
 
 func TestFailingServer(t *testing.T) {
