@@ -155,7 +155,7 @@ func (c *conn) fill() error {
 			return err
 		case len(c.in) < cap(c.in):
 			// A short read: the socket is most likely drained. If not,
-			// level-triggered re-arming reports the rest at once.
+			// the next Arm reports the rest at once (package poller).
 			return nil
 		}
 	}

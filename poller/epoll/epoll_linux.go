@@ -3,15 +3,18 @@
 // Package epoll is the Linux backend of miniasync's poller, hand-written
 // over epoll(7).
 //
-// Connections are registered level-triggered with EPOLLONESHOT: an event
-// disables the descriptor until its owner re-arms it with EPOLL_CTL_MOD, which
-// is what gives each connection a single owner (see package poller). When
-// the caller handles events inline (poller.Options.Inline), the event loop is
-// the only owner there is, so registrations stay armed and a re-arm for an
-// unchanged interest makes no system call.
-// Level-triggered re-arming also means an owner may stop reading before it
-// has drained the socket (to cap the bytes one connection reads per turn):
-// the next Arm reports the rest at once. Each registration carries the
+// Connections are registered once, edge-triggered, for input and output,
+// and a word of atomic state per connection gives each a single owner (see
+// package poller and edge.go): an edge reaches the event loop as an event
+// only when the owner has armed for it, and Arm, which costs no system call,
+// reports at once (through a ready list and a wake-up) any readiness that
+// arrived while the owner was busy. When the caller handles events inline
+// (poller.Options.Inline), the event loop is the only owner there is, so
+// registrations are level-triggered, stay armed, and a re-arm for an
+// unchanged interest makes no system call either.
+// In both modes an owner may stop reading before it has drained the socket
+// (to cap the bytes one connection reads per turn): the next Arm reports the
+// rest at once. Each registration carries the
 // descriptor and a generation in the event's data word, so an event that
 // belongs to a closed connection is never delivered to a new connection that
 // the kernel gave the same descriptor number. Wake-ups go through an eventfd.
@@ -21,6 +24,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +42,7 @@ const Name = "epoll"
 func init() {
 	poller.MustRegister(poller.Backend{
 		Name:     Name,
-		Summary:  "Linux epoll, hand-written (EPOLLONESHOT, eventfd wake-ups)",
+		Summary:  "Linux epoll, hand-written (edge-triggered, lock-free ownership, eventfd wake-ups)",
 		Priority: 100,
 		Open:     func(o poller.Options) (poller.Poller, error) { return Open(o) },
 	})
@@ -66,6 +70,12 @@ type Poller struct {
 	// wakeMu keeps Close from closing the eventfd under a Wake that is
 	// writing to it (the descriptor number could be reused).
 	wakeMu sync.RWMutex
+	// readyMu guards ready: connections whose Arm found readiness already
+	// there, for the next Wait to report (see edgeArm). readyLen mirrors
+	// its length, so Wait checks it without the lock.
+	readyMu  sync.Mutex
+	ready    []readyConn
+	readyLen atomic.Int32
 	// inline: registrations stay armed (see poller.Options.Inline).
 	inline      bool
 	epfd        int
@@ -113,18 +123,34 @@ func (p *Poller) ctl(op, fd int, events uint32, gen uint32) error {
 	return nil
 }
 
-// Arm implements fdconn.Armer with EPOLL_CTL_MOD and EPOLLONESHOT. In inline
-// mode registrations stay armed (no EPOLLONESHOT), and re-arming for the
-// interest already registered costs no system call.
+// readyConn is a connection Arm handed straight back for reporting.
+type readyConn struct {
+	c    *fdconn.Conn
+	kind poller.Interest
+}
+
+// Arm implements fdconn.Armer. In the default mode it flips the
+// connection's state word (see edge.go), and only when readiness is already
+// there does it queue the connection and wake the event loop. In inline
+// mode registrations are level-triggered and stay armed, and re-arming for
+// the interest already registered costs no system call.
 func (p *Poller) Arm(c *fdconn.Conn, i poller.Interest) error {
-	var ev uint32 = unix.EPOLLONESHOT
-	if p.inline {
-		if c.Interest() == i {
+	if !p.inline {
+		hit := edgeArm(c.Edge(), i, c.MaybeMore())
+		if hit == 0 {
 			return nil
 		}
-		c.SetInterest(i)
-		ev = 0
+		p.readyMu.Lock()
+		p.ready = append(p.ready, readyConn{c: c, kind: hit})
+		p.readyLen.Store(int32(len(p.ready)))
+		p.readyMu.Unlock()
+		return p.Wake()
 	}
+	if c.Interest() == i {
+		return nil
+	}
+	c.SetInterest(i)
+	var ev uint32
 	if i&poller.Readable != 0 {
 		ev |= readEvents
 	}
@@ -170,18 +196,80 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 		return 0, nil
 	}
 	timeout = p.resumeAccepting(timeout)
-	raw := p.raw
-	if len(events) < len(raw) {
-		raw = raw[:len(events)]
+	out := 0
+	if p.readyLen.Load() > 0 {
+		out = p.takeReady(events)
+		if out == len(events) {
+			return out, nil
+		}
+		timeout = 0 // report these now; collect what else is there
 	}
-	n, err := unix.EpollWait(p.epfd, raw, msec(timeout))
+	raw := p.raw
+	if room := len(events) - out; room < len(raw) {
+		raw = raw[:room]
+	}
+	n, err := p.epollWait(raw, msec(timeout))
 	if err == unix.EINTR {
-		return 0, nil
+		return out, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("epoll_wait: %w", err)
+		return out, fmt.Errorf("epoll_wait: %w", err)
 	}
-	return p.translateBatch(raw[:n], events), nil
+	return out + p.translateBatch(raw[:n], events[out:]), nil
+}
+
+// epollWait is epoll_wait that lets other goroutines run before it blocks.
+// A blocking system call keeps the goroutine's P until the runtime's
+// monitor takes it back (20 µs to 10 ms later), so the workers the loop has
+// just handed connections to would wait for it: with few Ps (a server
+// pinned to one core) that stall was a quarter of the time. So it polls
+// first, yields, polls again, and blocks only when nothing is ready and no
+// goroutine wanted to run.
+func (p *Poller) epollWait(raw []unix.EpollEvent, ms int) (int, error) {
+	if ms == 0 {
+		return unix.EpollWait(p.epfd, raw, 0)
+	}
+	n, err := unix.EpollWait(p.epfd, raw, 0)
+	if n != 0 || err != nil {
+		return n, err
+	}
+	runtime.Gosched()
+	if n, err = unix.EpollWait(p.epfd, raw, 0); n != 0 || err != nil {
+		return n, err
+	}
+	return unix.EpollWait(p.epfd, raw, ms)
+}
+
+// takeReady moves connections from the ready list into events, oldest
+// first, and returns how many it moved.
+func (p *Poller) takeReady(events []poller.Event) int {
+	p.readyMu.Lock()
+	defer p.readyMu.Unlock()
+	out, taken := 0, 0
+	for _, r := range p.ready {
+		if out == len(events) {
+			break
+		}
+		taken++
+		if r.c.Closed() {
+			continue
+		}
+		events[out] = poller.Event{Kind: kindOf(r.kind), Conn: r.c}
+		out++
+	}
+	rest := copy(p.ready, p.ready[taken:])
+	clear(p.ready[rest:])
+	p.ready = p.ready[:rest]
+	p.readyLen.Store(int32(rest))
+	return out
+}
+
+// kindOf is the event that reports interest i.
+func kindOf(i poller.Interest) poller.EventKind {
+	if i == poller.Readable {
+		return poller.EventReadable
+	}
+	return poller.EventWritable
 }
 
 // translateBatch turns one epoll_wait batch into poller events, accepting
@@ -202,14 +290,42 @@ func (p *Poller) translateBatch(raw []unix.EpollEvent, events []poller.Event) in
 			if c == nil || c.Gen() != uint32(e.Pad) || c.Closed() {
 				continue // stale: the connection is gone
 			}
-			events[out] = translate(c, e.Events)
+			if p.inline {
+				events[out] = translate(c, e.Events)
+				out++
+				continue
+			}
+			hit := edgeEvent(c.Edge(), readiness(e.Events), e.Events&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0)
+			if hit == 0 {
+				continue // not armed for it: pending until the next Arm
+			}
+			if e.Events&unix.EPOLLERR != 0 {
+				events[out] = poller.Event{Kind: poller.EventClosed, Conn: c, Err: c.SocketError()}
+			} else {
+				events[out] = poller.Event{Kind: kindOf(hit), Conn: c}
+			}
 			out++
 		}
 	}
 	return out
 }
 
-// translate turns epoll flags into the event the owner should act on.
+// readiness turns epoll flags into the interests they satisfy: a hang-up or
+// an error wakes an owner waiting in either direction, which then finds out
+// by reading or writing.
+func readiness(flags uint32) poller.Interest {
+	var i poller.Interest
+	if flags&(readEvents|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		i |= poller.Readable
+	}
+	if flags&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		i |= poller.Writable
+	}
+	return i
+}
+
+// translate turns epoll flags into the event the owner should act on
+// (inline mode, level-triggered).
 func translate(c *fdconn.Conn, flags uint32) poller.Event {
 	switch {
 	case flags&unix.EPOLLERR != 0:
@@ -245,7 +361,9 @@ func (p *Poller) accept(events []poller.Event) int {
 		_ = fdconn.SetNoDelay(fd)
 		p.gen++
 		c := fdconn.New(fd, p.gen, sa, p)
-		var flags uint32 = readEvents | unix.EPOLLONESHOT
+		// Armed for reading from the start (EventOpened).
+		var flags uint32 = readEvents | unix.EPOLLOUT | unix.EPOLLET
+		c.Edge().Store(uint32(poller.Readable))
 		if p.inline {
 			flags = readEvents
 			c.SetInterest(poller.Readable)

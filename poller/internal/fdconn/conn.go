@@ -35,6 +35,12 @@ type Conn struct {
 	// interest is what the registration is armed for, for backends that
 	// keep registrations armed (poller.Options.Inline); owner-only.
 	interest poller.Interest
+	// edge is the readiness state of an edge-triggered registration (see
+	// Edge); unused by other backends.
+	edge atomic.Uint32
+	// more: the last Read filled the caller's buffer, so the socket may
+	// hold more input than it reported; owner-only.
+	more bool
 }
 
 // New returns a Conn for an accepted descriptor. gen distinguishes it from
@@ -56,6 +62,14 @@ func (c *Conn) Interest() poller.Interest { return c.interest }
 // SetInterest records the interest the registration is armed for.
 func (c *Conn) SetInterest(i poller.Interest) { c.interest = i }
 
+// Edge returns the word in which an edge-triggered backend keeps the
+// connection's armed interest and the readiness it saw while unarmed.
+func (c *Conn) Edge() *atomic.Uint32 { return &c.edge }
+
+// MaybeMore reports whether the last Read filled its buffer, so input may
+// remain that no new readiness edge will announce.
+func (c *Conn) MaybeMore() bool { return c.more }
+
 // Closed reports whether Close was called.
 func (c *Conn) Closed() bool { return c.closed.Load() }
 
@@ -66,6 +80,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	for {
 		n, err := unix.Read(c.fd, p)
+		c.more = err == nil && n == len(p)
 		switch {
 		case err == nil && n > 0:
 			return n, nil
