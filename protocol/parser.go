@@ -302,7 +302,10 @@ loop:
 	p.minor = int(v[7] - '0')
 
 	if string(method) == "CONNECT" {
-		return errConnect // authority-form / tunnels are not implemented: 501
+		// This is an origin server, not a proxy: tunnelling is out of scope
+		// by design, and RFC 9110 §15.6.2 answers a method the server does
+		// not support with 501.
+		return errConnect
 	}
 
 	p.method = span{start, i}
