@@ -183,6 +183,16 @@ type Conn interface {
 	RemoteAddr() net.Addr
 }
 
+// PeerChecker is implemented by connections that can tell, without reading
+// input and from any goroutine, that the peer has gone: it closed its
+// sending side, reset the connection, or the socket failed. The server uses
+// it to cancel the context of a handler whose client left. A false answer
+// proves nothing (the check may be unsupported or racy); a true one is
+// reliable while the connection is open.
+type PeerChecker interface {
+	PeerGone() bool
+}
+
 // Poller accepts connections and reports events on them. Wait, StopAccepting
 // and Close are called by one goroutine, the event loop; Wake and Addr may be
 // called from any goroutine.

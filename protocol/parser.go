@@ -64,6 +64,7 @@ type reqState struct {
 	minor                             int
 
 	hdrStart, hdrBytes int
+	headEnd            int // end of the header section's final CRLF
 	trailerStart       int
 
 	hostCount                      int
@@ -719,6 +720,7 @@ func (p *Parser) transferEncoding(v []byte) error {
 // body is framed (RFC 9112 §6.3).
 func (p *Parser) endHeaders() error {
 	p.hdrBytes = p.pos - p.hdrStart
+	p.headEnd = p.pos
 	if p.hostCount == 0 && p.minor == 1 {
 		return errNoHost // RFC 9112 §3.2
 	}
@@ -843,6 +845,8 @@ func (p *Parser) fill(buf []byte, req *Request) {
 		req.keepAlive = p.connKeepAlive && !p.connClose
 	}
 	req.expect = p.expect
+	req.head = buf[:p.headEnd:p.headEnd]
+	req.stream = nil
 }
 
 func fillHeaders(buf []byte, dst []Header, fs []field) []Header {

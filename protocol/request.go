@@ -33,6 +33,7 @@ type Request struct {
 	body                              []byte
 	contentLength                     int64
 	chunked, keepAlive, expect        bool
+	bodyAccess                        // see body_reader.go
 }
 
 // Method returns the request method, e.g. "GET". Methods are case-sensitive

@@ -34,6 +34,13 @@ type Response struct {
 	ownBody     bool   // body is buf
 	close       bool
 	keepAlive   bool
+
+	// Streaming (see Flush).
+	sink      Sink
+	streaming bool   // the head was sent by Flush
+	chunked   bool   // streamed with the chunked transfer coding
+	bodyless  bool   // streamed response that carries no body (HEAD, 1xx, 204, 304)
+	wire      []byte // scratch for the bytes Flush sends
 }
 
 // Reset prepares w for answering req: status 200, no headers, no body. A nil
@@ -55,6 +62,10 @@ func (w *Response) Reset(req *Request) {
 	w.ownBody = false
 	w.close = false
 	w.keepAlive = false
+	w.streaming, w.chunked, w.bodyless = false, false, false
+	if cap(w.wire) > maxRetainedBody {
+		w.wire = nil
+	}
 }
 
 // Status sets the status code (default 200). Build rejects codes outside
@@ -204,32 +215,63 @@ func (w *Response) KeepAlive() bool { return w.keepAlive }
 // error wrapping ErrInvalidStatus or ErrInvalidHeader; KeepAlive then
 // reports false.
 func (w *Response) Build(dst []byte) ([]byte, error) {
+	if w.streaming {
+		return w.finishStream(dst), nil
+	}
 	w.keepAlive = false
+	noBody, err := w.check()
+	if err != nil {
+		return dst, err
+	}
+	keep := w.reqKeepAlive && !w.close && w.status >= 200
+	dst = w.appendHead(dst, framingLength, keep)
+	if !noBody && !w.head {
+		dst = append(dst, w.body...)
+	}
+	w.keepAlive = keep
+	return dst, nil
+}
+
+// framing is how a response's body is delimited.
+type framing uint8
+
+const (
+	framingLength  framing = iota // Content-Length (absent for bodiless statuses)
+	framingChunked                // Transfer-Encoding: chunked
+	framingClose                  // the connection's close (HTTP/1.0 streaming)
+)
+
+// check validates the status and fields and reports whether the status
+// forbids a body.
+func (w *Response) check() (noBody bool, err error) {
 	code := w.status
 	if code < 100 || code > 999 {
-		return dst, fmt.Errorf("%w: %d", ErrInvalidStatus, code)
+		return false, fmt.Errorf("%w: %d", ErrInvalidStatus, code)
 	}
-	interim := code < 200
-	noBody := interim || code == 204 || code == 304
-	sendType := w.contentType != "" && !interim && code != 204
-	if sendType && !validValue(w.contentType) {
-		return dst, fmt.Errorf("%w: Content-Type value", ErrInvalidHeader)
+	if w.contentType != "" && code >= 200 && code != 204 && !validValue(w.contentType) {
+		return false, fmt.Errorf("%w: Content-Type value", ErrInvalidHeader)
 	}
 	for _, h := range w.headers {
 		if !validName(h.Name) {
-			return dst, fmt.Errorf("%w: name %q", ErrInvalidHeader, h.Name)
+			return false, fmt.Errorf("%w: name %q", ErrInvalidHeader, h.Name)
 		}
 		if !validValue(h.Value) {
-			return dst, fmt.Errorf("%w: value of %q", ErrInvalidHeader, h.Name)
+			return false, fmt.Errorf("%w: value of %q", ErrInvalidHeader, h.Name)
 		}
 	}
-	keep := w.reqKeepAlive && !w.close && !interim
+	return code < 200 || code == 204 || code == 304, nil
+}
 
+// appendHead appends the status line and header section, framed as f.
+func (w *Response) appendHead(dst []byte, f framing, keep bool) []byte {
+	code := w.status
+	interim := code < 200
+	noBody := interim || code == 204 || code == 304
 	dst = appendStatusLine(dst, code)
 	dst = append(dst, "Date: "...)
 	dst = AppendDate(dst)
 	dst = append(dst, "\r\n"...)
-	if sendType {
+	if w.contentType != "" && !interim && code != 204 {
 		dst = append(dst, "Content-Type: "...)
 		dst = append(dst, w.contentType...)
 		dst = append(dst, "\r\n"...)
@@ -240,10 +282,14 @@ func (w *Response) Build(dst []byte) ([]byte, error) {
 		dst = append(dst, h.Value...)
 		dst = append(dst, "\r\n"...)
 	}
-	if !noBody {
+	switch {
+	case noBody:
+	case f == framingLength:
 		dst = append(dst, "Content-Length: "...)
 		dst = strconv.AppendInt(dst, int64(len(w.body)), 10)
 		dst = append(dst, "\r\n"...)
+	case f == framingChunked:
+		dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
 	}
 	switch {
 	case !keep:
@@ -251,12 +297,7 @@ func (w *Response) Build(dst []byte) ([]byte, error) {
 	case w.minor == 0:
 		dst = append(dst, "Connection: keep-alive\r\n"...)
 	}
-	dst = append(dst, "\r\n"...)
-	if !noBody && !w.head {
-		dst = append(dst, w.body...)
-	}
-	w.keepAlive = keep
-	return dst, nil
+	return append(dst, "\r\n"...)
 }
 
 // validName reports whether s is a token (RFC 9110 §5.1).

@@ -22,7 +22,16 @@ func hello(_ *protocol.Request, res *protocol.Response) {
 // pipeline requests per write. The client side allocates nothing per
 // request, so allocs/op is the server's (testing counts every goroutine).
 func benchmarkServer(b *testing.B, backend string, pipeline int) {
-	_, addr := suite.Start(b, suite.Target{Backend: backend}, server.Config{Workers: 2}, server.HandlerFunc(hello))
+	benchmarkRoundTrips(b, backend, server.HandlerFunc(hello), pipeline)
+}
+
+// benchmarkHandler measures h on the default backend without pipelining.
+func benchmarkHandler(b *testing.B, h server.Handler) {
+	benchmarkRoundTrips(b, poller.Default(), h, 1)
+}
+
+func benchmarkRoundTrips(b *testing.B, backend string, h server.Handler, pipeline int) {
+	_, addr := suite.Start(b, suite.Target{Backend: backend}, server.Config{Workers: 2}, h)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)

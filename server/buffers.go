@@ -45,4 +45,19 @@ type exchange struct {
 	parser protocol.Parser
 	req    protocol.Request
 	res    protocol.Response
+
+	// For handlers that wait for their client (see blocking.go).
+	wake    chan struct{} // the loop's signal to a parked worker
+	parked  bool          // a worker sleeps on wake; read by the loop after a take
+	failed  error         // the connection broke under the handler
+	flushed bool          // output was written to the socket during the handler
+
+	// A streamed request body (see body.go): wire is where its unread
+	// wire bytes start in conn.in; pending is decoded body not yet read,
+	// which occupies the first pendingWire of those wire bytes.
+	wire        int
+	pending     []byte
+	pendingWire int
+	bodyDone    bool
+	bodyErr     error // the body was malformed or over a limit
 }

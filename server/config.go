@@ -49,6 +49,17 @@ type Config struct {
 	// QueueSize is how many ready connections may wait for a worker
 	// before the event loop itself waits. Default Workers*256.
 	QueueSize int
+	// StreamBodies calls the handler as soon as a request's header section
+	// is complete, before its body arrived; the handler reads the body as
+	// it comes with Request.BodyReader (r.Body under HTTPHandler), so an
+	// upload larger than memory can be processed piece by piece, up to
+	// Limits.MaxBodySize (raise it for large uploads). ReadBodyTimeout
+	// then bounds each wait for more body bytes. A handler waiting for a
+	// slow upload holds its worker meanwhile: pair this with MaxWorkers.
+	// Requests whose body arrived with the header are served as usual.
+	// Not available with Inline. Default false: bodies are buffered whole
+	// before the handler runs.
+	StreamBodies bool
 	// MaxConns caps open connections. A connection accepted beyond it is
 	// answered 503 and closed. Default 0: no cap but the process's
 	// descriptor limit (accepting pauses briefly when that is reached).
@@ -107,6 +118,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxWorkers < c.Workers {
 		return c, fmt.Errorf("server: MaxWorkers (%d) must not be below Workers (%d)", c.MaxWorkers, c.Workers)
+	}
+	if c.StreamBodies && c.Inline {
+		return c, errors.New("server: StreamBodies needs the worker pool: a handler running Inline cannot wait for a body")
 	}
 	if c.MaxConns < 0 {
 		return c, fmt.Errorf("server: MaxConns must not be negative, got %d", c.MaxConns)

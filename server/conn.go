@@ -38,6 +38,9 @@ type conn struct {
 	// idle: no partial request and no pending output; a shutdown closes
 	// idle connections at once.
 	idle atomic.Bool
+	// hctx is the context of the HTTPHandler request running, for the
+	// loop's checks for a vanished client; nil otherwise.
+	hctx atomic.Pointer[requestContext]
 
 	// The event that gave the current owner the connection.
 	event poller.EventKind
@@ -197,6 +200,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 			c.reject(err)
 			break
 		}
+		c.ex.wire = off + n
 		c.serveRequest()
 		*budget--
 		off += n
@@ -238,26 +242,87 @@ func (c *conn) reject(err error) {
 // serveRequest runs the handler for the parsed request and appends the
 // response.
 func (c *conn) serveRequest() {
-	req, res := &c.ex.req, &c.ex.res
-	res.Reset(req)
-	if !c.callHandler(req, res) {
-		c.out = protocol.AppendError(c.outBuf(), 500, "internal server error")
-		c.closeAfter = true
+	ex := c.ex
+	req, res := &ex.req, &ex.res
+	ex.failed, ex.flushed = nil, false
+	ex.pending, ex.pendingWire, ex.bodyDone, ex.bodyErr = nil, 0, false, nil
+	if req.BodyStreamed() {
+		req.SetBodyStream((*bodyStream)(c))
+	}
+	if c.srv.http != nil {
+		c.serveAdapted()
 		return
 	}
-	if c.srv.draining.Load() {
-		res.Close() // tell the client not to send more on this connection
+	res.Reset(req)
+	res.SetSink(c)
+	ok := c.callHandler(req, res)
+	switch {
+	case ex.failed != nil || (!ok && res.Streaming()):
+		c.abandon() // part of the response is out: nothing can follow it
+		return
+	case !ok:
+		c.out = protocol.AppendError(c.outBuf(), 500, "internal server error")
+		c.closeAfter = true
+		c.skipBody()
+		return
+	}
+	if c.srv.draining.Load() || c.bodyUnfinished() {
+		// Draining: tell the client not to send more. An unread body:
+		// what follows on the wire is not a request.
+		res.Close()
 	}
 	out, err := res.Build(c.outBuf())
 	if err != nil {
 		c.srv.log.Error("handler built an invalid response", zap.Error(err))
 		c.out = protocol.AppendError(c.out, 500, "internal server error")
 		c.closeAfter = true
+		c.skipBody()
 		return
 	}
 	c.out = out
-	if !res.KeepAlive() {
+	if !res.KeepAlive() || c.bodyUnfinished() {
 		c.closeAfter = true
+		c.skipBody()
+	}
+}
+
+// serveAdapted runs an HTTPHandler for the parsed request.
+func (c *conn) serveAdapted() {
+	ex := c.ex
+	start := len(c.out)
+	keepAlive, ok := c.serveHTTP(c.srv.http)
+	switch {
+	case ex.failed != nil:
+		c.abandon()
+	case !ok:
+		// net/http closes the connection without a response; the same
+		// here, unless part of the response already went out.
+		if ex.flushed {
+			c.abandon()
+			return
+		}
+		c.out = c.out[:start]
+		c.closeAfter = true
+		c.skipBody()
+	case !keepAlive || c.bodyUnfinished():
+		c.closeAfter = true
+		c.skipBody()
+	}
+}
+
+// abandon drops unsent output and has the connection closed at once: it
+// failed, or a response was cut short after part of it was sent.
+func (c *conn) abandon() {
+	c.out = c.out[:0]
+	c.closeAfter, c.eof = true, true
+	c.skipBody()
+}
+
+// skipBody forgets an unread streamed body: the connection is closing.
+func (c *conn) skipBody() {
+	if c.bodyUnfinished() {
+		c.ex.parser.Reset()
+		c.in = c.in[:c.ex.wire]
 	}
 }
 

@@ -38,6 +38,7 @@ const tick = 100 * time.Millisecond
 type Server struct {
 	cfg     Config
 	handler Handler
+	http    *httpHandler // handler, when it adapts a net/http handler
 	log     *zap.Logger
 
 	mu    sync.Mutex // guards poll and the started flag before Serve
@@ -77,7 +78,12 @@ func New(cfg Config, h Handler) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, handler: h, log: cfg.Logger, done: make(chan struct{})}
-	s.exchanges.New = func() any { return &exchange{parser: *protocol.NewParser(cfg.Limits)} }
+	s.http, _ = h.(*httpHandler)
+	s.exchanges.New = func() any {
+		ex := &exchange{parser: *protocol.NewParser(cfg.Limits)}
+		ex.parser.StreamBodies(cfg.StreamBodies)
+		return ex
+	}
 	s.now.Store(time.Now().UnixNano())
 	return s, nil
 }
@@ -267,6 +273,9 @@ func (s *Server) dispatch(ev *poller.Event) {
 		return // stale or spurious: someone else owns it, or it is closed
 	}
 	c.event, c.data, c.cause = ev.Kind, ev.Data, ev.Err
+	if c.unpark() {
+		return
+	}
 	if s.cfg.Inline {
 		c.turn()
 		return
@@ -312,12 +321,36 @@ func (s *Server) sweep(now int64, draining, forced bool) {
 		if c.own.armed() {
 			expired := c.deadline.Load() <= now
 			if (expired || forced || (draining && c.idle.Load())) && c.own.takeArmed() {
-				c.close()
-				continue
+				c.event, c.data, c.cause = poller.EventClosed, nil, ErrShuttingDown
+				if expired {
+					c.cause = ErrClientTimeout
+				}
+				if !c.unpark() {
+					c.close()
+					continue
+				}
 			}
+		} else if x := c.hctx.Load(); x != nil {
+			s.checkClient(c, x, now, forced)
 		}
 		kept = append(kept, c)
 	}
 	clear(s.conns[len(kept):])
 	s.conns = kept
+}
+
+// checkClient cancels the context of an HTTPHandler request whose client
+// went away, or every one when the server is forced to close. Requests
+// younger than a tick are left alone: most finish before a check could
+// matter.
+func (s *Server) checkClient(c *conn, x *requestContext, now int64, forced bool) {
+	switch {
+	case forced:
+		x.cancel(context.Canceled)
+	case now-x.start < int64(tick):
+	default:
+		if pc, ok := c.pc.(poller.PeerChecker); ok && pc.PeerGone() {
+			x.cancel(context.Canceled)
+		}
+	}
 }

@@ -479,3 +479,12 @@ func (c *conn) LocalAddr() net.Addr { return c.nc.LocalAddr() }
 
 // RemoteAddr implements poller.Conn.
 func (c *conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
+
+// PeerGone implements poller.PeerChecker: netpoll saw the peer close or
+// reset the connection, or the connection failed.
+func (c *conn) PeerGone() bool {
+	c.mu.Lock()
+	gone := c.hup || c.err != nil || c.closed
+	c.mu.Unlock()
+	return gone || !c.nc.IsActive()
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+)
+
+// Handlers that stream (a response flushed as it is produced, a request body
+// read as it arrives) must wait for the client in the middle of a handler.
+// The worker running the handler then parks: it hands the connection to the
+// poller like any owner would (see ownership.go) and sleeps on its
+// exchange's wake channel. The event loop, when it receives the event (or
+// takes the connection for a timeout or a shutdown), gives the connection
+// back to the parked worker instead of the pool. Ownership is the same as
+// everywhere else: exactly one goroutine at a time, handed over by the
+// ownership word and the channel.
+
+var (
+	// ErrClientTimeout is returned to a streaming handler whose client
+	// took no output, or sent no body bytes, within the configured
+	// timeout (WriteTimeout, ReadBodyTimeout).
+	ErrClientTimeout = errors.New("server: client timed out")
+	// ErrShuttingDown is returned to a streaming handler that was waiting
+	// for its client when Close (or an expired Shutdown) ended the wait.
+	ErrShuttingDown = errors.New("server: shutting down")
+	// ErrConnectionFailed wraps the error of a connection that failed
+	// under a streaming handler (the client reset it, for example).
+	ErrConnectionFailed = errors.New("server: connection failed")
+)
+
+// Send implements protocol.Sink: the bytes of a streamed response go out
+// before it returns. In Inline mode, where waiting would stall the event
+// loop, what the socket does not take now stays buffered and goes out after
+// the handler returns.
+func (c *conn) Send(b []byte) error {
+	ex := c.ex
+	if ex.failed != nil {
+		return ex.failed
+	}
+	c.out = append(c.outBuf(), b...)
+	return c.writeAll()
+}
+
+// writeAll writes the pending output, parking while the client is slow.
+func (c *conn) writeAll() error {
+	ex := c.ex
+	for len(c.out) > 0 {
+		n, err := c.pc.Write(c.out)
+		if n > 0 {
+			ex.flushed = true
+		}
+		if err == nil {
+			c.out = c.out[:0]
+			return nil
+		}
+		if !errors.Is(err, poller.ErrWouldBlock) {
+			return ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
+		}
+		rest := copy(c.out, c.out[n:])
+		c.out = c.out[:rest]
+		if c.srv.cfg.Inline {
+			return nil
+		}
+		if err := c.park(poller.Writable, c.srv.cfg.WriteTimeout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// park hands the connection to the poller for interest i and sleeps until
+// the event loop gives it back: with the event, or at the deadline timeout
+// from now, or at a forced shutdown. Only a handler on a worker parks.
+func (c *conn) park(i poller.Interest, timeout time.Duration) error {
+	ex := c.ex
+	if ex.wake == nil {
+		ex.wake = make(chan struct{}, 1)
+	}
+	ex.parked = true
+	c.idle.Store(false)
+	c.setDeadline(timeout)
+	c.event, c.data, c.cause = 0, nil, nil
+	c.own.beginArm()
+	if err := c.pc.Arm(i); err != nil {
+		if c.own.reclaim() {
+			ex.parked = false
+			return ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
+		}
+		// The loop took the connection meanwhile and is waking us.
+	} else {
+		c.own.finishArm()
+	}
+	<-ex.wake
+	ex.parked = false
+	if c.event == poller.EventClosed {
+		return ex.fail(c.cause)
+	}
+	return nil
+}
+
+// unpark gives a parked connection back to its worker; the loop calls it
+// after taking the connection, with the event's fields already set.
+func (c *conn) unpark() bool {
+	ex := c.ex
+	if ex == nil || !ex.parked {
+		return false
+	}
+	ex.wake <- struct{}{}
+	return true
+}
+
+// fail records the first error that broke the connection under a handler;
+// the connection closes when the handler returns.
+func (ex *exchange) fail(err error) error {
+	if ex.failed == nil {
+		ex.failed = err
+	}
+	return ex.failed
+}
+
+var _ protocol.Sink = (*conn)(nil)

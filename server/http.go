@@ -1,0 +1,329 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"unsafe"
+
+	"go.uber.org/zap"
+
+	"github.com/miniasync/miniasync/protocol"
+)
+
+// HTTPHandler adapts a net/http handler, so routers (http.ServeMux with its
+// method and wildcard patterns), middleware chains and the standard
+// library's own handlers (net/http/pprof, expvar) run on this server
+// unchanged:
+//
+//	mux := http.NewServeMux()
+//	mux.HandleFunc("GET /items/{id}", func(w http.ResponseWriter, r *http.Request) {
+//		fmt.Fprintf(w, "item %s\n", r.PathValue("id"))
+//	})
+//	srv, err := server.New(server.Config{}, server.HTTPHandler(mux))
+//
+// The response is written as net/http writes it: the same status line,
+// header order and defaults (Date, Content-Length for short responses and
+// chunked output for long or flushed ones, Content-Type sniffing,
+// Connection), so a handler sends the same bytes under either server, Date
+// aside.
+//
+// What the handler gets:
+//   - r.Body streams the request body; with Config.StreamBodies a body is
+//     read from the socket as the handler reads it, otherwise it is already
+//     buffered (up to Limits.MaxBodySize). "Expect: 100-continue" is
+//     answered when the handler first reads the body.
+//   - r.Context() is cancelled when the handler returns, when the client
+//     goes away while it runs (checked every 100 ms), and when the server
+//     closes (Close, or Shutdown whose context ended). It carries
+//     http.LocalAddrContextKey.
+//   - r.RemoteAddr, r.Host, r.RequestURI, r.URL, r.Proto*, r.Header (Host
+//     moved to r.Host as net/http does), r.ContentLength,
+//     r.TransferEncoding, r.Close; r.TLS is nil.
+//   - w implements http.Flusher and FlushError (http.ResponseController's
+//     Flush): output is sent and Flush returns once the client took it.
+//
+// Not supported, reported the standard way: http.Hijacker (the
+// ResponseController's Hijack returns http.ErrNotSupported; a type
+// assertion fails), read and write deadlines and full duplex through
+// http.ResponseController (http.ErrNotSupported; use the server's
+// timeouts), HTTP/2 and its server push (http.Pusher), and TLS. A panic in
+// the handler closes the connection without a response, as net/http does
+// (http.ErrAbortHandler is not logged).
+//
+// In Inline mode a handler cannot wait for its client: flushed output that
+// the socket does not take at once is sent after the handler returns.
+func HTTPHandler(h http.Handler) Handler { return &httpHandler{h: h} }
+
+// httpHandler is the Handler HTTPHandler returns. The server recognises it
+// and serves through serveHTTP, which needs the connection.
+type httpHandler struct{ h http.Handler }
+
+// Serve answers 500: an adapted handler needs a connection, so it runs only
+// when a Server calls it.
+func (a *httpHandler) Serve(req *protocol.Request, res *protocol.Response) {
+	res.Status(500).ContentType("text/plain; charset=utf-8").BodyString("server.HTTPHandler runs only inside server.Server\n")
+}
+
+// httpExchange is everything one adapted request needs besides the
+// http.Request itself, in one allocation. A handler may keep the request
+// (and its context and body) after it returns, so none of it is reused.
+type httpExchange struct {
+	url  url.URL
+	ctx  requestContext
+	body httpBody
+	rw   responseWriter
+}
+
+// serveHTTP runs an adapted handler for the request in c.ex. It reports
+// false when the handler panicked.
+func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
+	req := &c.ex.req
+	hx := &httpExchange{}
+	r := c.httpRequest(req, hx)
+
+	hx.ctx.local = c.pc.LocalAddr()
+	hx.ctx.start = c.srv.now.Load()
+	c.hctx.Store(&hx.ctx)
+	r = r.WithContext(&hx.ctx)
+	hx.body.req = r
+
+	w := &hx.rw
+	w.c, w.req = c, r
+	w.contentLength = -1
+	w.isHEAD = r.Method == http.MethodHead
+	conn := r.Header["Connection"]
+	w.wants10Keep = r.ProtoMinor == 0 && hasToken(conn, "keep-alive")
+	w.wantsClose = r.Close || hasToken(conn, "close")
+	w.noKeepAlive = c.srv.draining.Load()
+	w.cw.w = w
+	if bw, _ := bufioPool.Get().(*bufio.Writer); bw != nil {
+		bw.Reset(w.cw)
+		w.bw = bw
+	} else {
+		w.bw = bufio.NewWriterSize(w.cw, chunkingThreshold)
+	}
+	ok = c.callHTTP(a.h, w, r)
+	c.hctx.Store(nil)
+	hx.ctx.cancel(context.Canceled)
+	if !ok {
+		hx.body.close()
+		w.done = true
+		if w.bw != nil {
+			w.bw.Reset(nil)
+			bufioPool.Put(w.bw)
+			w.bw = nil
+		}
+		return false, false
+	}
+	keepAlive = w.finish()
+	hx.body.close()
+	if c.bodyUnfinished() {
+		keepAlive = false // the rest of the body was not read
+	}
+	return keepAlive, true
+}
+
+// callHTTP runs h and reports false when it panicked.
+func (c *conn) callHTTP(h http.Handler, w *responseWriter, r *http.Request) (ok bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				c.srv.log.Error("handler panicked", zap.Any("panic", v), zap.Stack("stack"),
+					zap.String("method", r.Method), zap.String("target", r.RequestURI))
+			}
+			ok = false
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return true
+}
+
+// httpRequest builds the http.Request for req. Strings are copied out of the
+// connection's buffer once, as one string the fields slice into.
+func (c *conn) httpRequest(req *protocol.Request, hx *httpExchange) *http.Request {
+	a := newArena(req)
+	var r http.Request
+	r.Method = req.Method() // static for the standard methods
+	if a.contains(r.Method) {
+		r.Method = a.str(r.Method)
+	}
+	r.RequestURI = a.str(req.Target())
+	r.Proto = req.Proto()
+	r.ProtoMajor, r.ProtoMinor = 1, req.ProtoMinor()
+	r.Host = a.str(req.Host())
+	r.URL = c.requestURL(req, &hx.url, &a)
+
+	fields := req.Headers()
+	values := make([]string, len(fields)) // one backing array for the 1-value slices
+	r.Header = make(http.Header, len(fields))
+	for i, f := range fields {
+		name := textproto.CanonicalMIMEHeaderKey(a.str(f.Name))
+		if name == "Host" {
+			continue
+		}
+		if name == "Transfer-Encoding" {
+			continue // net/http moves it to r.TransferEncoding
+		}
+		values[i] = a.str(f.Value)
+		if vs, dup := r.Header[name]; dup {
+			r.Header[name] = append(vs, values[i])
+		} else {
+			r.Header[name] = values[i : i+1 : i+1]
+		}
+	}
+	r.ContentLength = 0
+	switch {
+	case req.Chunked():
+		r.ContentLength = -1
+		r.TransferEncoding = []string{"chunked"}
+	case req.ContentLength() > 0:
+		r.ContentLength = req.ContentLength()
+	}
+	r.Close = !req.KeepAlive()
+	if addr := c.pc.RemoteAddr(); addr != nil {
+		r.RemoteAddr = addr.String()
+	}
+	b := &hx.body
+	b.c = c
+	b.expect = req.ExpectContinue()
+	switch {
+	case req.BodyStreamed():
+		b.streamed = true
+		r.Body = b
+	case len(req.Body()) > 0:
+		b.rest = req.Body()
+		r.Body = b
+	default:
+		r.Body = http.NoBody
+	}
+	return &r
+}
+
+// requestURL parses the request-target into u as net/http does, taking a
+// short cut for the common origin-form target that needs no decoding.
+func (c *conn) requestURL(req *protocol.Request, u *url.URL, a *arena) *url.URL {
+	target := req.Target()
+	if strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//") && !strings.ContainsAny(target, "%#") {
+		u.Path = a.str(req.Path())
+		u.RawQuery = a.str(req.Query())
+		u.ForceQuery = strings.HasSuffix(target, "?")
+		return u
+	}
+	parsed, err := url.ParseRequestURI(a.str(target))
+	if err != nil {
+		// The parser accepted the target, so this is rare (odd escapes);
+		// keep the raw path so routing still sees it.
+		u.Path = a.str(req.Path())
+		u.RawQuery = a.str(req.Query())
+		return u
+	}
+	return parsed
+}
+
+// arena copies the request's strings out of the connection buffer: the
+// header section becomes one string, and every string inside it becomes a
+// slice of that string.
+type arena struct {
+	s    string
+	base uintptr
+}
+
+func newArena(req *protocol.Request) arena {
+	head := req.Head()
+	if len(head) == 0 {
+		return arena{}
+	}
+	return arena{s: string(head), base: uintptr(unsafe.Pointer(unsafe.SliceData(head)))}
+}
+
+// contains reports whether s lies in the header section.
+func (a *arena) contains(s string) bool {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	return a.base != 0 && p >= a.base && p+uintptr(len(s)) <= a.base+uintptr(len(a.s))
+}
+
+// str returns s as a slice of the arena when s lies in the header section,
+// and a copy otherwise.
+func (a *arena) str(s string) string {
+	if s == "" {
+		return ""
+	}
+	if a.contains(s) {
+		off := uintptr(unsafe.Pointer(unsafe.StringData(s))) - a.base
+		return a.s[off : off+uintptr(len(s))]
+	}
+	return strings.Clone(s)
+}
+
+// hasToken reports whether any of the field values lists token.
+func hasToken(values []string, token string) bool {
+	for _, v := range values {
+		for opt := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(opt), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// httpBody is r.Body of an adapted request: the buffered body, or the
+// connection itself for a streamed one. It is valid until the handler
+// returns, like net/http's.
+type httpBody struct {
+	c        *conn
+	req      *http.Request
+	rest     []byte // unread buffered body
+	streamed bool
+	expect   bool // the client sent "Expect: 100-continue"
+	sawEOF   bool
+	closed   atomic.Bool
+}
+
+// Read implements io.Reader.
+func (b *httpBody) Read(p []byte) (int, error) {
+	if b.closed.Load() {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	if b.sawEOF {
+		return 0, io.EOF
+	}
+	if b.streamed {
+		n, err := b.c.readBody(p)
+		if errors.Is(err, io.EOF) {
+			b.sawEOF = true
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			if x, ok := b.req.Context().(*requestContext); ok {
+				x.cancel(context.Canceled)
+			}
+		}
+		return n, err
+	}
+	n := copy(p, b.rest)
+	b.rest = b.rest[n:]
+	if len(b.rest) == 0 {
+		b.sawEOF = true
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close implements io.Closer. Later reads fail with
+// http.ErrBodyReadAfterClose.
+func (b *httpBody) Close() error {
+	b.close()
+	return nil
+}
+
+func (b *httpBody) close() {
+	b.closed.Store(true)
+	b.rest = nil
+}

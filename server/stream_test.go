@@ -1,0 +1,322 @@
+package server_test
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniasync/miniasync/internal/suite"
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+	"github.com/miniasync/miniasync/server"
+)
+
+// TestStreamingResponse checks Flush sends the head and the body so far
+// while the handler still runs, as chunks for HTTP/1.1, close-delimited for
+// HTTP/1.0, and that the connection serves the next request afterwards.
+func TestStreamingResponse(t *testing.T) {
+	for _, target := range []suite.Target{{Backend: poller.Default(), Inline: true}, {Backend: "netpoll"}, {Backend: poller.Default()}} {
+		if !available(target.Backend) {
+			continue
+		}
+		name := target.Backend
+		if target.Inline {
+			name += "/inline"
+		}
+		t.Run(name, func(t *testing.T) {
+			release := make(chan struct{}, 1)
+			h := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+				res.ContentType("text/plain")
+				res.WriteString("first;")
+				if err := res.Flush(); err != nil {
+					t.Errorf("Flush: %v", err)
+				}
+				if req.Path() == "/wait" {
+					<-release // the client must have the first part by now
+				}
+				res.WriteString("second;")
+				res.Flush()
+				res.WriteString("last")
+			})
+			_, addr := suite.Start(t, target, server.Config{Workers: 2}, h)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			r := bufio.NewReader(c)
+			path := "/wait"
+			if target.Inline {
+				path = "/" // an inline handler must not block the loop
+			}
+			fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path)
+			res, err := http.ReadResponse(r, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.TransferEncoding) != 1 || res.TransferEncoding[0] != "chunked" || res.Header.Get("Content-Type") != "text/plain" {
+				t.Fatalf("head: %v %v", res.TransferEncoding, res.Header)
+			}
+			first := make([]byte, len("first;"))
+			if _, err := io.ReadFull(res.Body, first); err != nil || string(first) != "first;" {
+				t.Fatalf("first part: %q %v", first, err)
+			}
+			release <- struct{}{}
+			rest, err := io.ReadAll(res.Body)
+			if err != nil || string(rest) != "second;last" {
+				t.Fatalf("rest: %q %v", rest, err)
+			}
+			// The connection is still good, and HTTP/1.0 gets the body
+			// delimited by the close.
+			fmt.Fprintf(c, "GET / HTTP/1.0\r\n\r\n")
+			raw, _ := io.ReadAll(r)
+			if !strings.Contains(string(raw), "Connection: close\r\n") || strings.Contains(string(raw), "Transfer-Encoding") ||
+				!strings.HasSuffix(string(raw), "\r\n\r\nfirst;second;last") {
+				t.Fatalf("HTTP/1.0 stream: %q", raw)
+			}
+		})
+	}
+}
+
+// TestStreamingResponseSlowClient streams more than the socket buffers
+// hold to a client that reads slowly: the handler waits for it (no
+// unbounded buffering), and every byte arrives in order.
+func TestStreamingResponseSlowClient(t *testing.T) {
+	for _, backend := range poller.Available() {
+		t.Run(backend, func(t *testing.T) {
+			const parts, size = 64, 64 << 10
+			h := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+				chunk := make([]byte, size)
+				for i := range parts {
+					for j := range chunk {
+						chunk[j] = byte('a' + i%26)
+					}
+					res.Write(chunk)
+					if err := res.Flush(); err != nil {
+						t.Errorf("Flush %d: %v", i, err)
+						return
+					}
+				}
+			})
+			_, addr := suite.Start(t, suite.Target{Backend: backend}, server.Config{Workers: 2}, h)
+			res, err := http.Get("http://" + addr + "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			buf := make([]byte, size)
+			for i := range parts {
+				time.Sleep(time.Millisecond) // a slow reader
+				if _, err := io.ReadFull(res.Body, buf); err != nil {
+					t.Fatalf("part %d: %v", i, err)
+				}
+				if buf[0] != byte('a'+i%26) || buf[size-1] != byte('a'+i%26) {
+					t.Fatalf("part %d out of order: %q", i, buf[0])
+				}
+			}
+		})
+	}
+}
+
+// TestStreamingResponseWriteTimeout checks a streaming handler whose client
+// reads nothing gets ErrClientTimeout instead of waiting forever.
+func TestStreamingResponseWriteTimeout(t *testing.T) {
+	errs := make(chan error, 1)
+	h := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		chunk := make([]byte, 256<<10)
+		for range 256 { // 64 MiB: far more than the socket buffers
+			res.Write(chunk)
+			if err := res.Flush(); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	})
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, WriteTimeout: 300 * time.Millisecond}, h)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case err := <-errs:
+		if err == nil || !strings.Contains(err.Error(), server.ErrClientTimeout.Error()) {
+			t.Fatalf("Flush error %v, want ErrClientTimeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler never gave up on a client that reads nothing")
+	}
+}
+
+// uploadHandler hashes the streamed body and answers with its size and
+// SHA-256; started reports when the handler began.
+func uploadHandler(started chan<- struct{}) server.Handler {
+	return server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		if started != nil {
+			started <- struct{}{}
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, req.BodyReader())
+		if err != nil {
+			status := 400
+			if pe := (*protocol.Error)(nil); errors.As(err, &pe) {
+				status = pe.Status // 413 for a body over the limit
+			}
+			res.Status(status).BodyString(err.Error())
+			return
+		}
+		fmt.Fprintf(res, "%d %s", n, hex.EncodeToString(h.Sum(nil)))
+	})
+}
+
+// TestStreamBodies uploads bodies larger than the body limit would allow
+// to buffer... within the limit but far past any buffer, with Content-Length
+// and chunked framing, and checks the handler runs before the upload ends
+// and sees every byte, then the connection serves a pipelined request.
+func TestStreamBodies(t *testing.T) {
+	for _, backend := range poller.Available() {
+		t.Run(backend, func(t *testing.T) {
+			started := make(chan struct{}, 1)
+			cfg := server.Config{Workers: 2, StreamBodies: true, Limits: protocol.Limits{MaxBodySize: 64 << 20}}
+			_, addr := suite.Start(t, suite.Target{Backend: backend}, cfg, uploadHandler(started))
+			body := make([]byte, 8<<20)
+			rnd := rand.New(rand.NewPCG(1, 2))
+			for i := range body {
+				body[i] = byte(rnd.Uint32())
+			}
+			sum := sha256.Sum256(body)
+			want := fmt.Sprintf("%d %s", len(body), hex.EncodeToString(sum[:]))
+			for _, chunked := range []bool{false, true} {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.SetDeadline(time.Now().Add(20 * time.Second))
+				w := bufio.NewWriter(c)
+				if chunked {
+					fmt.Fprintf(w, "POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+				} else {
+					fmt.Fprintf(w, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body))
+				}
+				w.Flush()
+				select {
+				case <-started: // the handler runs before the body was sent
+				case <-time.After(5 * time.Second):
+					t.Fatal("handler did not start at the end of the header section")
+				}
+				for off := 0; off < len(body); {
+					n := min(1+rnd.IntN(100<<10), len(body)-off)
+					if chunked {
+						fmt.Fprintf(w, "%x\r\n", n)
+						w.Write(body[off : off+n])
+						w.WriteString("\r\n")
+					} else {
+						w.Write(body[off : off+n])
+					}
+					off += n
+				}
+				if chunked {
+					w.WriteString("0\r\nX-Trailer: t\r\n\r\n")
+				}
+				w.WriteString("GET /next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+				w.Flush()
+				r := bufio.NewReader(c)
+				for i, wantBody := range []string{want, "0 " + hex.EncodeToString(sha256.New().Sum(nil))} {
+					res, err := http.ReadResponse(r, nil)
+					if err != nil {
+						t.Fatalf("chunked=%v response %d: %v", chunked, i, err)
+					}
+					got, _ := io.ReadAll(res.Body)
+					if string(got) != wantBody {
+						t.Fatalf("chunked=%v response %d: %q, want %q", chunked, i, got, wantBody)
+					}
+					if i == 1 {
+						<-started
+					}
+				}
+				c.Close()
+			}
+		})
+	}
+}
+
+// TestStreamBodiesExpectContinue checks 100 Continue goes out when the
+// handler first reads the body, not before.
+func TestStreamBodiesExpectContinue(t *testing.T) {
+	cfg := server.Config{Workers: 2, StreamBodies: true}
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, cfg, uploadHandler(nil))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("interim response: %q %v", line, err)
+	}
+	r.ReadString('\n')
+	io.WriteString(c, "hello")
+	res, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(res.Body)
+	if want := "5 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; string(got) != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// TestStreamBodiesLimits checks a streamed body past MaxBodySize fails the
+// read with 413's error, a malformed one with 400's, and the connection
+// closes after the response in both cases.
+func TestStreamBodiesLimits(t *testing.T) {
+	cfg := server.Config{Workers: 2, StreamBodies: true, Limits: protocol.Limits{MaxBodySize: 1000}}
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, cfg, uploadHandler(nil))
+	for _, tc := range []struct{ name, req, want string }{
+		{"too large", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + strings.Repeat("a", 1024) + "\r\n0\r\n\r\n", "413"},
+		{"bad chunk", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\n", "400"},
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, tc.req)
+		raw, _ := io.ReadAll(c)
+		c.Close()
+		if !strings.HasPrefix(string(raw), "HTTP/1.1 "+tc.want+" ") || !strings.Contains(string(raw), "Connection: close") {
+			t.Errorf("%s: %q", tc.name, raw)
+		}
+	}
+}
+
+// TestStreamBodiesNeedWorkers checks the one invalid combination.
+func TestStreamBodiesNeedWorkers(t *testing.T) {
+	if _, err := server.New(server.Config{StreamBodies: true, Inline: true}, server.HandlerFunc(hello)); err == nil {
+		t.Fatal("New accepted StreamBodies with Inline")
+	}
+}
+
+func available(backend string) bool {
+	for _, b := range poller.Available() {
+		if b == backend {
+			return true
+		}
+	}
+	return false
+}
