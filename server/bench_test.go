@@ -32,6 +32,11 @@ func benchmarkHandler(b *testing.B, h server.Handler) {
 
 func benchmarkRoundTrips(b *testing.B, backend string, h server.Handler, pipeline int) {
 	_, addr := suite.Start(b, suite.Target{Backend: backend}, server.Config{Workers: 2}, h)
+	benchmarkAddr(b, addr, pipeline)
+}
+
+// benchmarkAddr measures round trips to the server at addr.
+func benchmarkAddr(b *testing.B, addr string, pipeline int) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)

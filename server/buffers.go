@@ -60,4 +60,7 @@ type exchange struct {
 	pendingWire int
 	bodyDone    bool
 	bodyErr     error // the body was malformed or over a limit
+
+	scratch []byte         // HTTPHandler: assembles the request's strings
+	snap    headerSnapshot // HTTPHandler: the response header being sent
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -96,6 +98,7 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 
 	w := &hx.rw
 	w.c, w.req = c, r
+	w.snap = &c.ex.snap
 	w.contentLength = -1
 	w.isHEAD = r.Method == http.MethodHead
 	conn := r.Header["Connection"]
@@ -115,6 +118,7 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	if !ok {
 		hx.body.close()
 		w.done = true
+		w.snap.reset()
 		if w.bw != nil {
 			w.bw.Reset(nil)
 			bufioPool.Put(w.bw)
@@ -148,7 +152,7 @@ func (c *conn) callHTTP(h http.Handler, w *responseWriter, r *http.Request) (ok 
 // httpRequest builds the http.Request for req. Strings are copied out of the
 // connection's buffer once, as one string the fields slice into.
 func (c *conn) httpRequest(req *protocol.Request, hx *httpExchange) *http.Request {
-	a := newArena(req)
+	a, remote := c.newArena(req)
 	var r http.Request
 	r.Method = req.Method() // static for the standard methods
 	if a.contains(r.Method) {
@@ -187,9 +191,7 @@ func (c *conn) httpRequest(req *protocol.Request, hx *httpExchange) *http.Reques
 		r.ContentLength = req.ContentLength()
 	}
 	r.Close = !req.KeepAlive()
-	if addr := c.pc.RemoteAddr(); addr != nil {
-		r.RemoteAddr = addr.String()
-	}
+	r.RemoteAddr = remote
 	b := &hx.body
 	b.c = c
 	b.expect = req.ExpectContinue()
@@ -235,12 +237,33 @@ type arena struct {
 	base uintptr
 }
 
-func newArena(req *protocol.Request) arena {
+// newArena copies the header section and the client's address (formatted
+// as net.TCPAddr.String does) into one string, and returns the arena and
+// the address.
+func (c *conn) newArena(req *protocol.Request) (arena, string) {
 	head := req.Head()
-	if len(head) == 0 {
-		return arena{}
+	b := append(c.ex.scratch[:0], head...)
+	switch addr := c.pc.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		ip, ok := netip.AddrFromSlice(addr.IP)
+		if !ok {
+			b = append(b, addr.String()...)
+			break
+		}
+		if addr.IP.To4() != nil {
+			ip = ip.Unmap() // net.IP prints mapped IPv4 addresses as IPv4
+		}
+		b = netip.AddrPortFrom(ip.WithZone(addr.Zone), uint16(addr.Port)).AppendTo(b)
+	case nil:
+	default:
+		b = append(b, addr.String()...)
 	}
-	return arena{s: string(head), base: uintptr(unsafe.Pointer(unsafe.SliceData(head)))}
+	c.ex.scratch = b
+	s := string(b)
+	if len(head) == 0 {
+		return arena{}, s
+	}
+	return arena{s: s[:len(head)], base: uintptr(unsafe.Pointer(unsafe.SliceData(head)))}, s[len(head):]
 }
 
 // contains reports whether s lies in the header section.

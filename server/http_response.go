@@ -36,7 +36,8 @@ type responseWriter struct {
 	cw  chunkWriter
 
 	handlerHeader http.Header // what Header returns
-	sentHeader    http.Header // snapshot taken at WriteHeader
+	snap          *headerSnapshot
+	snapped       bool // snap holds the header as of WriteHeader
 	calledHeader  bool
 
 	status        int
@@ -93,36 +94,28 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.wroteHeader = true
 	w.status = code
 	if w.calledHeader {
-		w.sentHeader = w.handlerHeader.Clone()
+		w.snap.take(w.handlerHeader)
+		w.snapped = true
 	}
-	if cl := w.header().Get("Content-Length"); cl != "" {
+	if cl := w.handlerHeader.Get("Content-Length"); cl != "" {
 		v, err := strconv.ParseInt(cl, 10, 64)
 		if err == nil && v >= 0 {
 			w.contentLength = v
 		} else {
+			// As net/http: dropped from the live map only, so the head,
+			// written from the snapshot, still carries it.
 			w.c.srv.log.Sugar().Debugf("http adapter: invalid Content-Length %q", cl)
-			w.header().Del("Content-Length")
+			w.handlerHeader.Del("Content-Length")
 		}
 	}
 }
 
-// header is the header the head is written from: the snapshot taken at
-// WriteHeader when the handler had asked for the map, else the map.
-func (w *responseWriter) header() http.Header {
-	if w.sentHeader != nil {
-		return w.sentHeader
-	}
-	if w.handlerHeader == nil {
-		w.handlerHeader = make(http.Header)
-	}
-	return w.handlerHeader
-}
-
 // writeInterim sends a 1xx response with the handler's fields.
 func (w *responseWriter) writeInterim(code int) {
-	out := (*outWriter)(w.c)
 	w.appendStatusLine(code)
-	_ = w.handlerHeader.WriteSubset(out, excludedNoBody)
+	w.snap.take(w.handlerHeader)
+	w.snap.write(w.c, exclContentLength|exclTransferEncoding)
+	w.snap.reset()
 	w.c.out = append(w.c.out, "\r\n"...)
 	_ = w.c.writeAll()
 }
@@ -242,6 +235,7 @@ func (w *responseWriter) finish() (keepAlive bool) {
 		c.out = append(c.out, "\r\n"...)
 	}
 	w.done = true
+	w.snap.reset()
 	switch {
 	case w.closeAfter:
 		return false
@@ -257,17 +251,15 @@ func (w *responseWriter) finish() (keepAlive bool) {
 // for the Content-Length.
 func (w *responseWriter) writeHead(p []byte) {
 	w.headSent = true
-	h := w.header()
-	var exclude map[string]bool
-	del := func(k string) {
-		if _, ok := h[k]; !ok {
-			return
-		}
-		if exclude == nil {
-			exclude = make(map[string]bool, 4)
-		}
-		exclude[k] = true
+	h := w.snap
+	if !w.snapped {
+		// The handler first asked for the map after WriteHeader: net/http
+		// then sends the map as it is now.
+		h.take(w.handlerHeader)
+		w.snapped = true
 	}
+	var exclude exclusions
+	del := func(e exclusions) { exclude |= e }
 	var extra struct {
 		contentType, connection, transferEncoding string
 		contentLength                             int64
@@ -275,16 +267,14 @@ func (w *responseWriter) writeHead(p []byte) {
 	}
 
 	hasTrailers := false
-	for k := range h {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			if exclude == nil {
-				exclude = make(map[string]bool, 4)
-			}
-			exclude[k] = true
+	for _, f := range h.fields {
+		if strings.HasPrefix(f.key, http.TrailerPrefix) {
+			exclude |= exclTrailerPrefix
 			hasTrailers = true
 		}
 	}
-	for _, v := range h["Trailer"] {
+	trailer, _ := h.lookup("Trailer")
+	for _, v := range trailer {
 		hasTrailers = true
 		for _, k := range strings.Split(v, ",") {
 			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && !forbiddenTrailer[k] {
@@ -292,26 +282,26 @@ func (w *responseWriter) writeHead(p []byte) {
 			}
 		}
 	}
-	te := h.Get("Transfer-Encoding")
+	te := h.get("Transfer-Encoding")
 	hasTE := te != ""
 	code := w.status
 
-	if w.handlerDone && !hasTrailers && !hasTE && bodyAllowedForStatus(code) && h.Get("Content-Length") == "" && (!w.isHEAD || len(p) > 0) {
+	if w.handlerDone && !hasTrailers && !hasTE && bodyAllowedForStatus(code) && h.get("Content-Length") == "" && (!w.isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
 		extra.contentLength, extra.setLength = int64(len(p)), true
 	}
-	if w.wants10Keep && !w.noKeepAlive && h.Get("Content-Length") != "" && h.Get("Connection") == "keep-alive" {
+	if w.wants10Keep && !w.noKeepAlive && h.get("Content-Length") != "" && h.get("Connection") == "keep-alive" {
 		w.closeAfter = false
 	}
 	hasCL := w.contentLength != -1
 	if w.wants10Keep && (w.isHEAD || hasCL || !bodyAllowedForStatus(code)) {
-		if _, set := h["Connection"]; !set {
+		if !h.has("Connection") {
 			extra.connection = "keep-alive"
 		}
 	} else if w.req.ProtoMinor == 0 || w.wantsClose {
 		w.closeAfter = true
 	}
-	if h.Get("Connection") == "close" || w.noKeepAlive {
+	if h.get("Connection") == "close" || w.noKeepAlive {
 		w.closeAfter = true
 	}
 	if b, ok := w.req.Body.(*httpBody); ok && b.expect && !b.sawEOF {
@@ -321,47 +311,46 @@ func (w *responseWriter) writeHead(p []byte) {
 	}
 
 	if bodyAllowedForStatus(code) {
-		_, haveType := h["Content-Type"]
-		if h.Get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
+		haveType := h.has("Content-Type")
+		if h.get("Content-Encoding") == "" && !haveType && !hasTE && len(p) > 0 {
 			extra.contentType = http.DetectContentType(p)
 		}
 	} else {
 		if code == http.StatusNotModified {
-			del("Content-Type")
+			del(exclContentType)
 		}
-		del("Content-Length")
-		del("Transfer-Encoding")
+		del(exclContentLength | exclTransferEncoding)
 	}
 	if hasCL && hasTE && te != "identity" {
-		del("Content-Length")
+		del(exclContentLength)
 		hasCL = false
 	}
 	switch {
 	case w.isHEAD || !bodyAllowedForStatus(code):
-		del("Transfer-Encoding")
+		del(exclTransferEncoding)
 	case hasCL:
-		del("Transfer-Encoding")
+		del(exclTransferEncoding)
 	case w.req.ProtoMinor >= 1:
 		if te == "identity" {
 			w.closeAfter = true
-			del("Transfer-Encoding")
+			del(exclTransferEncoding)
 		} else {
 			w.chunking = true
 			extra.transferEncoding = "chunked"
 			if te == "chunked" {
-				del("Transfer-Encoding")
+				del(exclTransferEncoding)
 			}
 		}
 	default:
 		w.closeAfter = true
-		del("Transfer-Encoding")
+		del(exclTransferEncoding)
 	}
 	if w.chunking {
-		del("Content-Length")
+		del(exclContentLength)
 		extra.setLength = false
 	}
-	if w.closeAfter && (w.noKeepAlive || !hasCloseToken(h.Get("Connection"))) {
-		del("Connection")
+	if w.closeAfter && (w.noKeepAlive || !hasCloseToken(h.get("Connection"))) {
+		del(exclConnection)
 		if w.req.ProtoMinor >= 1 {
 			extra.connection = "close"
 		}
@@ -369,8 +358,8 @@ func (w *responseWriter) writeHead(p []byte) {
 
 	c := w.c
 	w.appendStatusLine(code)
-	_ = h.WriteSubset((*outWriter)(c), exclude)
-	if _, ok := h["Date"]; !ok {
+	h.write(c, exclude)
+	if !h.has("Date") {
 		c.out = append(c.out, "Date: "...)
 		c.out = protocol.AppendDate(c.out)
 		c.out = append(c.out, "\r\n"...)
@@ -457,8 +446,32 @@ func hasCloseToken(v string) bool {
 	return false
 }
 
-// excludedNoBody are the fields left out of an interim response.
-var excludedNoBody = map[string]bool{"Content-Length": true, "Transfer-Encoding": true}
+// exclusions are the fields the adapter leaves out of the handler's header
+// when it writes the head.
+type exclusions uint8
+
+const (
+	exclContentLength exclusions = 1 << iota
+	exclTransferEncoding
+	exclConnection
+	exclContentType
+	exclTrailerPrefix // every "Trailer:"-prefixed key
+)
+
+// has reports whether key is excluded.
+func (e exclusions) has(key string) bool {
+	switch key {
+	case "Content-Length":
+		return e&exclContentLength != 0
+	case "Transfer-Encoding":
+		return e&exclTransferEncoding != 0
+	case "Connection":
+		return e&exclConnection != 0
+	case "Content-Type":
+		return e&exclContentType != 0
+	}
+	return e&exclTrailerPrefix != 0 && strings.HasPrefix(key, http.TrailerPrefix)
+}
 
 // forbiddenTrailer lists fields a Trailer declaration may not name (RFC
 // 9110 §6.5.1: framing, routing, authentication, controls).

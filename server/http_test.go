@@ -417,4 +417,29 @@ func BenchmarkHTTPHandler(b *testing.B) {
 	}{{"native", server.HandlerFunc(hello)}, {"http.Handler", adapted}} {
 		b.Run(tc.name, func(b *testing.B) { benchmarkHandler(b, tc.h) })
 	}
+	b.Run("net/http", func(b *testing.B) {
+		addr := startNetHTTP(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write(helloBody)
+		}))
+		benchmarkAddr(b, addr, 1)
+	})
+}
+
+// TestHTTPHandlerRemoteAddr checks r.RemoteAddr is the client's address in
+// net.TCPAddr's form, as net/http reports it.
+func TestHTTPHandlerRemoteAddr(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.RemoteAddr) })
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2}, server.HTTPHandler(h))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	raw, _ := io.ReadAll(c)
+	if want := c.LocalAddr().String(); !strings.HasSuffix(string(raw), "\r\n\r\n"+want) {
+		t.Fatalf("response %q, want body %q", raw, want)
+	}
 }
