@@ -79,7 +79,8 @@ func (p *Parser) startStream(buf []byte, req *Request) int {
 //     limit, with the status Parse would have given (400 for bad chunk
 //     framing, 413 when the decoded body exceeds MaxBodySize, 431 for the
 //     trailer limits). On io.EOF and on an *Error the Parser is reset; after
-//     an *Error answer it with AppendError and close the connection.
+//     an *Error (consumed is 0 and wire may have been partly rewritten)
+//     answer it with AppendError and close the connection.
 //
 // Calling ReadBody when InBody is false returns (nil, 0, io.EOF).
 //
