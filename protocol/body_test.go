@@ -402,7 +402,7 @@ func TestStreamBodySetting(t *testing.T) {
 		post + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n": 400,
 		post + "Content-Length: 10485761\r\n\r\n":                        413,
 		post + "Expect: 200-ok\r\nContent-Length: 1\r\n\r\n":             417,
-		post + "Transfer-Encoding: gzip, chunked\r\n\r\n":                 501,
+		post + "Transfer-Encoding: gzip, chunked\r\n\r\n":                501,
 	} {
 		if _, err := p.Parse([]byte(in), &r); statusOf(err) != status || p.InBody() {
 			t.Fatalf("%q: %v, want %d", in, err, status)
