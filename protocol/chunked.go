@@ -246,9 +246,13 @@ func (p *Parser) trailerLines(buf []byte) error {
 			p.state = stateDone
 			return nil
 		}
-		if len(p.fields)+len(p.trailers) >= p.limits.MaxHeaderCount {
+		if p.hdrCount+p.nTrailers >= p.limits.MaxHeaderCount {
 			return errTooManyTrailers
 		}
-		p.trailers = append(p.trailers, f)
+		p.nTrailers++
+		if !p.streamed {
+			p.trailers = append(p.trailers, f)
+		} // streamed bodies: validated and counted, then discarded
+
 	}
 }

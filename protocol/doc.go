@@ -17,6 +17,17 @@
 // split. NeedsContinue/ContinueSent drive "Expect: 100-continue", and
 // HeaderComplete tells when only the body is still pending.
 //
+// # Streaming bodies
+//
+// With Parser.StreamBodies on, a request announcing a body is returned as
+// soon as its header section is complete and valid (Request.BodyStreamed),
+// and the server reads the body with Parser.ReadBody from the bytes after
+// the header section, dropping what each call consumed, until io.EOF; only
+// then may Parse see the next request. An upload larger than memory thus
+// flows through a bounded buffer. Every limit and check applies as when the
+// body is buffered; trailer fields of a streamed body are validated and
+// discarded.
+//
 // # Zero-copy lifetime rule
 //
 // Every string and []byte returned by a Request (method, target, path, query,

@@ -85,4 +85,8 @@ var (
 	errBareLFTrailer   = newError(400, "trailer line not terminated by CRLF")
 	errTrailerTooBig   = newError(431, "trailer section too large")
 	errTooManyTrailers = newError(431, "too many trailer fields")
+
+	// Streamed bodies: Parse called while a body is still pending (a server
+	// bug, hence 500; the connection must close as the framing is lost).
+	errBodyPending = newError(500, "request body not consumed")
 )

@@ -316,3 +316,25 @@ func FuzzBuild(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStreamBody compares streaming bodies (Parse with StreamBodies on, then
+// ReadBody to the end, bytes arriving in pieces of arbitrary sizes and
+// consumed bytes dropped between calls) with buffering whole requests: same
+// verdicts and statuses, bodies, wire lengths and pipelined requests.
+func FuzzStreamBody(f *testing.F) {
+	ins, _ := streamCorpus()
+	for i, s := range ins {
+		if len(s) <= 1024 {
+			f.Add([]byte(s), uint64(i), uint8(i*13))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64, maxPiece uint8) {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		in := string(data)
+		split := randomSplit(seed, int(maxPiece)+1)
+		checkStream(t, in, Limits{}, wholeSplit, split)
+		checkStream(t, in, smallLimits, split)
+	})
+}

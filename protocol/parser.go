@@ -41,9 +41,10 @@ type field struct{ name, value span }
 // split. A Parser serves one connection at a time and is not safe for
 // concurrent use. The zero Parser is ready to use with DefaultLimits.
 type Parser struct {
-	limits Limits
-	ready  bool // limits normalized
-	seen   int  // len(buf) at the last ErrIncomplete
+	limits       Limits
+	ready        bool // limits normalized
+	streamBodies bool // StreamBodies setting; survives Reset
+	seen         int  // len(buf) at the last ErrIncomplete
 
 	fields, trailers []field // reused; swapped with the Request's on completion
 
@@ -65,7 +66,9 @@ type reqState struct {
 
 	hdrStart, hdrBytes int
 	headEnd            int // end of the header section's final CRLF
+	hdrCount           int // header fields, for the trailer count limit
 	trailerStart       int
+	nTrailers          int // trailer fields so far (also counted when discarded)
 
 	hostCount                      int
 	clSeen                         bool
@@ -78,6 +81,13 @@ type reqState struct {
 	remaining      int64 // bytes left in the current chunk
 	decoded        int64 // decoded body bytes so far (chunked)
 	chunkLineBytes int64 // bytes of chunk-size lines so far (CVE-2023-39326)
+
+	// streamed is set when Parse returned the request at header-complete
+	// time: the body is read with ReadBody, whose every call starts its
+	// offsets (pos, scan, colon, bodyStart, w, trailerStart) at the first
+	// unconsumed body byte. For a Content-Length body, remaining counts the
+	// body bytes not yet returned.
+	streamed bool
 }
 
 // NewParser returns a Parser enforcing l (zero fields mean the default).
@@ -85,8 +95,9 @@ func NewParser(l Limits) *Parser {
 	return &Parser{limits: l.normalized(), ready: true}
 }
 
-// Reset forgets any partially parsed request, e.g. when the Parser is reused
-// for a new connection. The limits are kept.
+// Reset forgets any partially parsed request (including a streamed body
+// still pending), e.g. when the Parser is reused for a new connection. The
+// limits and the StreamBodies setting are kept.
 func (p *Parser) Reset() {
 	p.reqState = reqState{}
 	p.seen = 0
@@ -99,6 +110,11 @@ func (p *Parser) Reset() {
 // "Expect: 100-continue", its body is still pending, and the interim response
 // has not been acknowledged with ContinueSent yet. The server then writes
 // Continue once and calls ContinueSent.
+//
+// It also reports true for a streamed request (Request.BodyStreamed) whose
+// body is pending (InBody) until ContinueSent is called: the server writes
+// Continue when the handler first reads the body, before waiting for body
+// bytes.
 func (p *Parser) NeedsContinue() bool {
 	return p.expect && !p.contSent && p.state > stateHeaders && p.state < stateDone
 }
@@ -121,10 +137,20 @@ func (p *Parser) ContinueSent() { p.contSent = true }
 // req is only written when a request is complete; its strings reference buf
 // (see Request for the lifetime rule). Chunked bodies are decoded in place,
 // so Parse writes to buf[:n].
+//
+// With StreamBodies on, a request announcing a body is returned as soon as
+// its header section is complete: buf[:n] is the header section and req
+// reports BodyStreamed. The Parser then stays in the body (InBody) and Parse
+// must not be called again until ReadBody returned io.EOF; doing so is a
+// server bug and yields a 500 *Error (the Parser is reset).
 func (p *Parser) Parse(buf []byte, req *Request) (int, error) {
 	if !p.ready {
 		p.limits = p.limits.normalized()
 		p.ready = true
+	}
+	if p.streamed {
+		p.Reset()
+		return 0, errBodyPending
 	}
 	if len(buf) < p.seen {
 		// The caller broke the append-only contract; start over rather
@@ -138,6 +164,9 @@ func (p *Parser) Parse(buf []byte, req *Request) (int, error) {
 			err = p.requestLine(buf)
 		case stateHeaders:
 			err = p.headerLines(buf)
+			if err == nil && p.streamBodies && p.state != stateDone {
+				return p.startStream(buf, req), nil
+			}
 		case stateBody:
 			err = p.fixedBody(buf)
 		case stateChunkSize:
@@ -721,6 +750,7 @@ func (p *Parser) transferEncoding(v []byte) error {
 func (p *Parser) endHeaders() error {
 	p.hdrBytes = p.pos - p.hdrStart
 	p.headEnd = p.pos
+	p.hdrCount = len(p.fields)
 	if p.hostCount == 0 && p.minor == 1 {
 		return errNoHost // RFC 9112 §3.2
 	}
@@ -827,14 +857,15 @@ func (p *Parser) fill(buf []byte, req *Request) {
 	req.chunked = p.teSeen
 	req.body = nil
 	req.contentLength = -1
+	req.streamed = p.streamed
 	switch {
 	case p.teSeen:
-		if p.w > p.bodyStart {
+		if !p.streamed && p.w > p.bodyStart {
 			req.body = buf[p.bodyStart:p.w:p.w]
 		}
 	case p.clSeen:
 		req.contentLength = p.cl
-		if p.cl > 0 {
+		if !p.streamed && p.cl > 0 {
 			end := p.bodyStart + int(p.cl)
 			req.body = buf[p.bodyStart:end:end]
 		}

@@ -34,6 +34,7 @@ type Request struct {
 	contentLength                     int64
 	chunked, keepAlive, expect        bool
 	bodyAccess                        // see body_reader.go
+	streamed                          bool
 }
 
 // Method returns the request method, e.g. "GET". Methods are case-sensitive
@@ -93,7 +94,8 @@ func (r *Request) Headers() []Header {
 // Trailers returns the trailer fields of a chunked request, in received
 // order; it is empty if there are none. The same retention rule as Headers
 // applies. Trailer fields are never merged into the header fields (RFC 9110
-// §6.5.1).
+// §6.5.1). It is empty for a streamed request (BodyStreamed): ReadBody
+// validates the trailer fields of a streamed body and discards them.
 func (r *Request) Trailers() []Header {
 	if !r.trailersBuilt {
 		r.trailers = fillHeaders(r.buf, r.trailers[:0], r.tfields)
@@ -105,8 +107,17 @@ func (r *Request) Trailers() []Header {
 // Body returns the whole decoded body, or nil if the request has none. A
 // chunked body is decoded in place in the connection's buffer. The slice's
 // capacity equals its length, so appending to it never overwrites the next
-// pipelined request.
+// pipelined request. It is nil for a streamed request (BodyStreamed), whose
+// body is read with Parser.ReadBody.
 func (r *Request) Body() []byte { return r.body }
+
+// BodyStreamed reports whether Parse returned the request as soon as its
+// header section was complete (Parser.StreamBodies is on and the request
+// announced a body): Body is nil and the body must be read with
+// Parser.ReadBody until io.EOF before the next request can be parsed. It is
+// false for every other request, including bodiless ones parsed with
+// StreamBodies on. Trailers is always empty for a streamed request.
+func (r *Request) BodyStreamed() bool { return r.streamed }
 
 // ContentLength returns the declared Content-Length, or -1 when the request
 // had no Content-Length field or used chunked transfer coding.
@@ -149,6 +160,7 @@ func (r *Request) Clone() *Request {
 		chunked:       r.chunked,
 		keepAlive:     r.keepAlive,
 		expect:        r.expect,
+		streamed:      r.streamed,
 	}
 	c.fields = a.fields(r.buf, r.fields)
 	c.tfields = a.fields(r.buf, r.tfields)
