@@ -51,6 +51,13 @@ type Config struct {
 	// directly first and queueing only what it did not take. It is
 	// slower on loopback request/response loads; it is kept to measure.
 	RingWrites bool
+	// SharedThreads sets the ring up in Open, without
+	// IORING_SETUP_SINGLE_ISSUER and DEFER_TASKRUN, and leaves the event
+	// loop's goroutine free to move between threads. By default the ring
+	// is set up at the first Wait, whose goroutine is locked to its thread
+	// until Close, so that completion work runs only there. Kept to
+	// measure; see the package doc.
+	SharedThreads bool
 	// CoopTaskrun sets IORING_SETUP_COOP_TASKRUN|IORING_SETUP_TASKRUN_FLAG:
 	// completions run when the submitting thread next enters the kernel
 	// instead of interrupting it. Kept to measure; see the package doc.

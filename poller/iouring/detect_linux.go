@@ -87,7 +87,7 @@ func unavailable(format string, args ...any) error {
 func explainSetup(err error) error {
 	switch {
 	case errors.Is(err, unix.ENOSYS):
-		return unavailable("kernel has no io_uring (io_uring_setup: ENOSYS; needs Linux 6.0+ built with CONFIG_IO_URING)")
+		return fmt.Errorf("kernel has no io_uring (needs Linux 6.0+ built with CONFIG_IO_URING): io_uring_setup: %w", err)
 	case errors.Is(err, unix.EPERM), errors.Is(err, unix.EACCES):
 		return fmt.Errorf("io_uring disabled (%s): %w", disabledBy(), err)
 	}

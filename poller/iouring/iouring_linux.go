@@ -116,6 +116,7 @@ type Poller struct {
 	opsLen atomic.Int32
 
 	// The event loop's own.
+	locked      bool // start locked the loop's goroutine to its thread
 	conns       fdconn.Table[conn]
 	spare       []op
 	carry       []op    // reports that did not fit in a Wait's events
@@ -141,19 +142,7 @@ func Open(o poller.Options) (*Poller, error) {
 	if err := availability(); err != nil {
 		return nil, fmt.Errorf("iouring: %w: %w", poller.ErrUnavailable, err)
 	}
-	var flags uint32
-	if cfg.CoopTaskrun {
-		flags |= setupCoopTaskrun | setupTaskrunFlag
-	}
-	r, err := newRing(uint32(cfg.Entries), uint32(4*cfg.Entries), flags)
-	if err != nil {
-		return nil, fmt.Errorf("iouring: %w", err)
-	}
-	p := &Poller{log: o.Log(), cfg: cfg, ring: r, wakeBuf: new([8]byte), wakefd: -1, lfd: -1}
-	if p.bufs, err = newBufRing(r, cfg.Buffers, cfg.BufferSize, bufGroup); err != nil {
-		_ = p.Close()
-		return nil, fmt.Errorf("iouring: %w", err)
-	}
+	p := &Poller{log: o.Log(), cfg: cfg, wakeBuf: new([8]byte), wakefd: -1, lfd: -1}
 	// A blocking eventfd: its read waits in the ring until Wake writes.
 	if p.wakefd, err = unix.Eventfd(0, unix.EFD_CLOEXEC); err != nil {
 		_ = p.Close()
@@ -163,13 +152,53 @@ func Open(o poller.Options) (*Poller, error) {
 		_ = p.Close()
 		return nil, err
 	}
-	p.armWake()
-	p.armAccept()
-	if _, err := p.ring.enter(0, false, 0); err != nil {
-		_ = p.Close()
-		return nil, fmt.Errorf("iouring: io_uring_enter: %w", err)
+	if cfg.SharedThreads {
+		if err := p.start(); err != nil {
+			_ = p.Close()
+			return nil, err
+		}
 	}
 	return p, nil
+}
+
+// start sets up the ring and submits the accept and the wake-up read. By
+// default it runs at the first Wait, on the event loop's goroutine, which
+// it locks to its thread: the ring is then IORING_SETUP_SINGLE_ISSUER and
+// IORING_SETUP_DEFER_TASKRUN, so completion work runs only when the loop
+// asks for completions, on its own thread, instead of interrupting
+// whichever thread submitted each request (see the package doc).
+func (p *Poller) start() error {
+	var flags uint32
+	if p.cfg.CoopTaskrun {
+		flags |= setupCoopTaskrun | setupTaskrunFlag
+	}
+	if !p.cfg.SharedThreads {
+		runtime.LockOSThread()
+		p.locked = true
+		flags |= setupSingleIssuer | setupDeferTaskrun
+	}
+	r, err := newRing(uint32(p.cfg.Entries), uint32(4*p.cfg.Entries), flags)
+	if err != nil && flags&setupDeferTaskrun != 0 && errors.Is(err, unix.EINVAL) {
+		// Before 6.1: no DEFER_TASKRUN; the thread need not be ours.
+		runtime.UnlockOSThread()
+		p.locked = false
+		r, err = newRing(uint32(p.cfg.Entries), uint32(4*p.cfg.Entries), flags&^(setupSingleIssuer|setupDeferTaskrun))
+	}
+	if err != nil {
+		return fmt.Errorf("iouring: %w", err)
+	}
+	p.ring = r
+	if p.bufs, err = newBufRing(r, p.cfg.Buffers, p.cfg.BufferSize, bufGroup); err != nil {
+		return fmt.Errorf("iouring: %w", err)
+	}
+	p.armWake()
+	if p.lfd >= 0 {
+		p.armAccept()
+	}
+	if _, err := p.ring.enter(0, false, 0); err != nil {
+		return fmt.Errorf("iouring: io_uring_enter: %w", err)
+	}
+	return nil
 }
 
 // Addr implements poller.Poller.
@@ -231,6 +260,11 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 	}
 	if len(events) == 0 {
 		return 0, nil
+	}
+	if p.ring == nil {
+		if err := p.start(); err != nil {
+			return 0, err
+		}
 	}
 	if p.wakeReq.Swap(false) {
 		timeout = 0
@@ -880,6 +914,10 @@ func (p *Poller) Close() error {
 		p.wakefd = -1
 	}
 	p.woken.Store(true) // later kicks return at once
+	if p.locked {
+		runtime.UnlockOSThread()
+		p.locked = false
+	}
 	return err
 }
 
