@@ -15,9 +15,9 @@ const (
 	DefaultEntries = 2048
 	// DefaultBuffers is how many receive buffers the provided-buffer
 	// ring holds.
-	DefaultBuffers = 256
+	DefaultBuffers = 128
 	// DefaultBufferSize is the size of each receive buffer.
-	DefaultBufferSize = 4 << 10
+	DefaultBufferSize = 2 << 10
 	// DefaultMaxPendingInput caps the input received for a connection
 	// whose owner has not taken it yet; past it the backend stops
 	// receiving on that connection until the owner takes it, so TCP flow

@@ -44,7 +44,7 @@ type conn struct {
 	// Loop's fields.
 	err      error  // why the connection failed (published by failBit)
 	pending  []byte // input received, not yet handed over
-	lent     []byte // input handed over as Event.Data, released at the next hand-over
+	lent     []byte // input handed over as Event.Data; the owner gives it back at Arm
 	closeAt  int64  // end of the close grace (Unix ns), while closing with output in flight
 	inflight int32  // submitted entries whose last completion is still to come
 	// recvOn: a multishot receive is in flight; recvStop: it is being
@@ -133,6 +133,14 @@ func (c *conn) Arm(i poller.Interest) error {
 	}
 	if c.state.Load()&closedBit != 0 {
 		return poller.ErrClosed
+	}
+	// The last Event.Data is no longer the owner's: an idle connection
+	// holds no buffer. (Only the owner touches lent between the event that
+	// carried it and this Arm; the loop sets it only while building that
+	// event, and after Close only the loop does.)
+	if c.lent != nil {
+		putBuffer(c.lent)
+		c.lent = nil
 	}
 	if hit := ownerArm(&c.state, i, !c.sendBusy.Load()); hit != 0 {
 		c.p.post(op{c: c, kind: reqReport, interest: hit})

@@ -408,9 +408,7 @@ func (p *Poller) report(c *conn, hit poller.Interest) (poller.Event, bool) {
 	}
 	ev := poller.Event{Kind: poller.EventReadable, Conn: c}
 	if len(c.pending) > 0 {
-		// The previous Event.Data is the owner's until it armed, which
-		// it has: give the buffer back.
-		putBuffer(c.lent)
+		// lent is nil: the owner gave the last one back when it armed.
 		c.lent, c.pending = c.pending, nil
 		c.state.And(^uint32(dataBit))
 		ev.Data = c.lent
