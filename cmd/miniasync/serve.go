@@ -61,7 +61,7 @@ The first signal stops accepting, lets requests in flight finish (up to
 		"I/O poller backend; available here: "+strings.Join(poller.Available(), ", "))
 	f.IntVar(&o.netpollPollers, "netpoll-pollers", 0, "with --backend netpoll: netpoll's poller goroutines, each with an epoll set (0: netpoll's default, GOMAXPROCS/20+1)")
 	f.StringVar(&o.netpollRunner, "netpoll-runner", "pool", "with --backend netpoll: how netpoll runs its callbacks: pool (its goroutine pool) or go (a goroutine each)")
-	f.BoolVar(&o.iouring.RingWrites, "iouring-ring-writes", false, "with --backend iouring: send every response through the ring (async IORING_OP_SEND) instead of writing directly first")
+	f.BoolVar(&o.iouring.DirectWrites, "iouring-direct-writes", false, "with --backend iouring: write responses to the socket directly first and send only the rest through the ring")
 	f.BoolVar(&o.iouring.SharedThreads, "iouring-shared-threads", false, "with --backend iouring: no SINGLE_ISSUER|DEFER_TASKRUN; the event loop is not locked to a thread")
 	f.BoolVar(&o.iouring.CoopTaskrun, "iouring-coop-taskrun", false, "with --backend iouring: IORING_SETUP_COOP_TASKRUN|TASKRUN_FLAG")
 	f.IntVar(&o.iouring.Buffers, "iouring-buffers", 0, fmt.Sprintf("with --backend iouring: provided receive buffers, a power of two (0: %d)", iouring.DefaultBuffers))
@@ -103,7 +103,7 @@ func (o *serveOptions) applyNetpollFlags(changed func(string) bool) error {
 // backend's settings; they are an error with any other backend.
 func (o *serveOptions) applyIouringFlags(changed func(string) bool) error {
 	given := false
-	for _, name := range []string{"iouring-ring-writes", "iouring-shared-threads", "iouring-coop-taskrun", "iouring-buffers"} {
+	for _, name := range []string{"iouring-direct-writes", "iouring-shared-threads", "iouring-coop-taskrun", "iouring-buffers"} {
 		given = given || changed(name)
 	}
 	if !given {

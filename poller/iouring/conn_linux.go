@@ -77,11 +77,12 @@ func (c *conn) Read(b []byte) (int, error) {
 	return 0, poller.ErrWouldBlock
 }
 
-// Write implements poller.Conn (see the package doc, "Output"). It writes
-// to the socket directly first, and copies what the socket did not take
-// (up to MaxPendingOutput) into the connection's send buffer, which the
-// ring sends asynchronously. While a send is in flight it returns
-// ErrWouldBlock, and Arm(Writable) reports when the send is done.
+// Write implements poller.Conn (see the package doc). It copies b (up to
+// MaxPendingOutput) into the connection's send buffer, which the ring
+// sends asynchronously; with Config.DirectWrites it writes to the socket
+// directly first and copies only what the socket did not take. While a
+// send is in flight it returns ErrWouldBlock, and Arm(Writable) reports
+// when the send is done.
 func (c *conn) Write(b []byte) (int, error) {
 	s := c.state.Load()
 	switch {
@@ -95,7 +96,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		return 0, c.err
 	}
 	sent := 0
-	if !c.p.cfg.RingWrites {
+	if c.p.cfg.DirectWrites {
 		for sent < len(b) {
 			n, err := unix.Write(c.fd, b[sent:])
 			if n > 0 {

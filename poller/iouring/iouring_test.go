@@ -161,7 +161,7 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 func TestWriteBackpressureAndWritable(t *testing.T) {
 	for _, ring := range []bool{false, true} {
 		t.Run(map[bool]string{false: "direct", true: "ring"}[ring], func(t *testing.T) {
-			p := open(t, &Config{RingWrites: ring})
+			p := open(t, &Config{DirectWrites: !ring})
 			client, sc := accept(t, p)
 			big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
 			n, err := sc.Write(big)
@@ -253,7 +253,7 @@ func TestStopAcceptingKeepsConnections(t *testing.T) {
 // the lowest free descriptor numbers: nothing meant for an old connection
 // may reach a new one, as data, as an event, or as a write.
 func TestNoCompletionReachesAReusedDescriptor(t *testing.T) {
-	p := open(t, nil)
+	p := open(t, &Config{DirectWrites: true})
 	for round := range 20 {
 		client, sc := accept(t, p)
 		// A send in flight (the client does not read) and a receive.
