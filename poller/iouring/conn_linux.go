@@ -207,3 +207,12 @@ func (c *conn) RemoteAddr() net.Addr {
 	}
 	return c.remote
 }
+
+var _ poller.PeerChecker = (*conn)(nil)
+
+// PeerGone implements poller.PeerChecker: the connection's receive, which
+// keeps running while the owner works, has seen the peer's close or a
+// failure. Safe from any goroutine (one atomic load).
+func (c *conn) PeerGone() bool {
+	return c.state.Load()&(hupBit|failBit) != 0
+}
