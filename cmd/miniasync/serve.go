@@ -17,6 +17,7 @@ import (
 
 	"github.com/miniasync/miniasync/internal/handlers"
 	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/iouring"
 	"github.com/miniasync/miniasync/poller/netpoll"
 	"github.com/miniasync/miniasync/server"
 )
@@ -30,6 +31,7 @@ type serveOptions struct {
 	cpuProfile      string
 	netpollPollers  int
 	netpollRunner   string
+	iouring         iouring.Config
 }
 
 func newServeCommand() *cobra.Command {
@@ -59,6 +61,10 @@ The first signal stops accepting, lets requests in flight finish (up to
 		"I/O poller backend; available here: "+strings.Join(poller.Available(), ", "))
 	f.IntVar(&o.netpollPollers, "netpoll-pollers", 0, "with --backend netpoll: netpoll's poller goroutines, each with an epoll set (0: netpoll's default, GOMAXPROCS/20+1)")
 	f.StringVar(&o.netpollRunner, "netpoll-runner", "pool", "with --backend netpoll: how netpoll runs its callbacks: pool (its goroutine pool) or go (a goroutine each)")
+	f.BoolVar(&o.iouring.DirectWrites, "iouring-direct-writes", false, "with --backend iouring: write responses to the socket directly first and send only the rest through the ring")
+	f.BoolVar(&o.iouring.SharedThreads, "iouring-shared-threads", false, "with --backend iouring: no SINGLE_ISSUER|DEFER_TASKRUN; the event loop is not locked to a thread")
+	f.BoolVar(&o.iouring.CoopTaskrun, "iouring-coop-taskrun", false, "with --backend iouring: IORING_SETUP_COOP_TASKRUN|TASKRUN_FLAG")
+	f.IntVar(&o.iouring.Buffers, "iouring-buffers", 0, fmt.Sprintf("with --backend iouring: provided receive buffers, a power of two (0: %d)", iouring.DefaultBuffers))
 	f.StringVar(&o.handler, "handler", "hello",
 		"built-in handler: hello (\"Hello\" as text/plain), counter (a shared request counter), echo (the request as JSON)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -93,6 +99,23 @@ func (o *serveOptions) applyNetpollFlags(changed func(string) bool) error {
 	return nil
 }
 
+// applyIouringFlags turns the --iouring-* flags into the io_uring
+// backend's settings; they are an error with any other backend.
+func (o *serveOptions) applyIouringFlags(changed func(string) bool) error {
+	given := false
+	for _, name := range []string{"iouring-direct-writes", "iouring-shared-threads", "iouring-coop-taskrun", "iouring-buffers"} {
+		given = given || changed(name)
+	}
+	if !given {
+		return nil
+	}
+	if o.cfg.Backend != iouring.Name {
+		return fmt.Errorf("--iouring-* flags apply to --backend iouring only (backend is %q)", o.cfg.Backend)
+	}
+	o.cfg.BackendOptions = o.iouring
+	return nil
+}
+
 func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error {
 	h, ok := handlers.New(o.handler)
 	if !ok {
@@ -102,6 +125,9 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 		return fmt.Errorf("--backend: %w", err)
 	}
 	if err := o.applyNetpollFlags(changed); err != nil {
+		return err
+	}
+	if err := o.applyIouringFlags(changed); err != nil {
 		return err
 	}
 	log, err := newLogger(o.logLevel)

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miniasync/miniasync/poller"
 )
 
 var (
@@ -157,6 +159,23 @@ func TestServeNetpollWithItsSettings(t *testing.T) {
 	}
 }
 
+// TestServeIouringWithItsSettings: --backend iouring serves where the
+// kernel allows io_uring, with the iouring flags applied.
+func TestServeIouringWithItsSettings(t *testing.T) {
+	if _, err := poller.Lookup("iouring"); err != nil {
+		t.Skipf("iouring unavailable here: %v", err)
+	}
+	srv := startServe(t, "--backend", "iouring", "--iouring-direct-writes", "--iouring-buffers", "64")
+	for range 3 {
+		if body, _ := fetch(t, "http://"+srv.addr+"/", ""); body != "Hello" {
+			t.Fatalf("GET /: %q", body)
+		}
+	}
+	if err, logged := srv.stop(); err != nil || !strings.Contains(logged, `"backend": "iouring"`) {
+		t.Fatalf("serve exited with %v; log:\n%s", err, logged)
+	}
+}
+
 func TestServeCounter(t *testing.T) {
 	addr := startServe(t, "--handler", "counter", "--workers", "4").addr
 	for want := 1; want <= 5; want++ {
@@ -192,6 +211,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--backend", "epoll", "--netpoll-pollers", "2"}, "apply to --backend netpoll only"},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-runner", "inline"}, `unknown runner "inline" (choose from: pool, go)`},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-pollers", "-1"}, "--netpoll-pollers must not be negative"},
+		{[]string{"serve", "--backend", "epoll", "--iouring-direct-writes"}, "apply to --backend iouring only"},
 	} {
 		out, err := exec.Command(binary(t), tc.args...).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), tc.want) {

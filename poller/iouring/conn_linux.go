@@ -1,0 +1,218 @@
+//go:build linux
+
+package iouring
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/internal/fdconn"
+)
+
+// conn is the poller.Conn of one accepted socket.
+//
+// Its fields fall in three groups. state, sendBusy and the descriptor are
+// shared (see state_linux.go for the word's protocol). The owner's fields
+// are touched only by whoever holds the connection (package poller's
+// ownership). The loop's fields are touched only by the event loop.
+//
+// The output buffer out moves between the two: the owner fills it and sets
+// sendBusy; from then on it is the loop's (the kernel reads it) until the
+// loop clears sendBusy after the last send completes.
+type conn struct {
+	p     *Poller
+	state atomic.Uint32
+	// sendBusy: output is queued in out and being sent by the ring. Set by
+	// the owner, cleared by the loop.
+	sendBusy atomic.Bool
+	fd       int
+	gen      uint32
+
+	// Owner's fields.
+	ctx           any
+	local, remote net.Addr
+
+	// Shared by hand-over (see above).
+	out    []byte
+	outOff int
+
+	// Loop's fields.
+	err      error  // why the connection failed (published by failBit)
+	pending  []byte // input received, not yet handed over
+	lent     []byte // input handed over as Event.Data; the owner gives it back at Arm
+	closeAt  int64  // end of the close grace (Unix ns), while closing with output in flight
+	inflight int32  // submitted entries whose last completion is still to come
+	// recvOn: a multishot receive is in flight; recvStop: it is being
+	// cancelled because pending reached MaxPendingInput.
+	recvOn, recvStop bool
+	sendOn           bool // a send is in flight
+	shutWr           bool // CloseWrite waits for the send in flight
+	closing          bool // Close was processed; the descriptor closes when inflight is 0
+	done             bool // the descriptor is closed
+}
+
+var _ poller.Conn = (*conn)(nil)
+
+// Read implements poller.Conn. Input arrives as Event.Data; Read reports
+// what the loop knows: io.EOF once the peer closed and every byte was
+// handed over, the failure, or ErrWouldBlock (including when the loop holds
+// input not handed over yet: the next Arm reports it).
+func (c *conn) Read(b []byte) (int, error) {
+	s := c.state.Load()
+	switch {
+	case s&closedBit != 0:
+		return 0, poller.ErrClosed
+	case len(b) == 0, s&dataBit != 0:
+		return 0, poller.ErrWouldBlock
+	case s&failBit != 0:
+		return 0, c.err
+	case s&hupBit != 0:
+		return 0, io.EOF
+	}
+	return 0, poller.ErrWouldBlock
+}
+
+// Write implements poller.Conn (see the package doc). It copies b (up to
+// MaxPendingOutput) into the connection's send buffer, which the ring
+// sends asynchronously; with Config.DirectWrites it writes to the socket
+// directly first and copies only what the socket did not take. While a
+// send is in flight it returns ErrWouldBlock, and Arm(Writable) reports
+// when the send is done.
+func (c *conn) Write(b []byte) (int, error) {
+	s := c.state.Load()
+	switch {
+	case s&closedBit != 0:
+		return 0, poller.ErrClosed
+	case len(b) == 0:
+		return 0, nil
+	case c.sendBusy.Load():
+		return 0, poller.ErrWouldBlock
+	case s&failBit != 0:
+		return 0, c.err
+	}
+	sent := 0
+	if c.p.cfg.DirectWrites {
+		for sent < len(b) {
+			n, err := unix.Write(c.fd, b[sent:])
+			if n > 0 {
+				sent += n
+			}
+			if err == nil || err == unix.EINTR {
+				continue
+			}
+			if err == unix.EAGAIN {
+				break
+			}
+			return sent, fmt.Errorf("iouring: write: %w", err)
+		}
+		if sent == len(b) {
+			return sent, nil
+		}
+	}
+	rest := b[sent:]
+	n := min(len(rest), c.p.cfg.MaxPendingOutput)
+	c.out = append(getBuffer(n), rest[:n]...)
+	c.outOff = 0
+	c.sendBusy.Store(true)
+	c.p.post(op{c: c, kind: reqSend})
+	if n < len(rest) {
+		return sent + n, poller.ErrWouldBlock
+	}
+	return len(b), nil
+}
+
+// Arm implements poller.Conn. It costs nothing when nothing is waiting;
+// otherwise the loop reports the connection at its next Wait.
+func (c *conn) Arm(i poller.Interest) error {
+	if i&(poller.Readable|poller.Writable) == 0 {
+		return fmt.Errorf("iouring: arm: no interest given (%d)", i)
+	}
+	if c.state.Load()&closedBit != 0 {
+		return poller.ErrClosed
+	}
+	// The last Event.Data is no longer the owner's: an idle connection
+	// holds no buffer. (Only the owner touches lent between the event that
+	// carried it and this Arm; the loop sets it only while building that
+	// event, and after Close only the loop does.)
+	if c.lent != nil {
+		putBuffer(c.lent)
+		c.lent = nil
+	}
+	if hit := ownerArm(&c.state, i, !c.sendBusy.Load()); hit != 0 {
+		c.p.post(op{c: c, kind: reqReport, interest: hit})
+	}
+	return nil
+}
+
+// CloseWrite implements poller.Conn: shutdown(SHUT_WR) at once, or, while
+// a send is in flight, as soon as it completes, so the FIN follows the
+// output.
+func (c *conn) CloseWrite() error {
+	if c.state.Load()&closedBit != 0 {
+		return poller.ErrClosed
+	}
+	if c.sendBusy.Load() {
+		c.p.post(op{c: c, kind: reqShutWr})
+		return nil
+	}
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		return fmt.Errorf("iouring: shutdown: %w", err)
+	}
+	return nil
+}
+
+// Close implements poller.Conn. The loop cancels what is in flight and
+// closes the descriptor once the last completion for it is reaped, so no
+// completion and no system call can reach a new connection that the
+// kernel gives the same descriptor number. Output already accepted by
+// Write may drain for up to CloseGrace first, unless the connection was
+// armed for Writable (its owner gave up waiting).
+func (c *conn) Close() error {
+	if c.state.Load()&closedBit != 0 {
+		return poller.ErrClosed
+	}
+	armed := ownerClose(&c.state)
+	c.p.post(op{c: c, kind: reqClose, interest: armed})
+	return nil
+}
+
+// SetContext implements poller.Conn.
+func (c *conn) SetContext(v any) { c.ctx = v }
+
+// Context implements poller.Conn.
+func (c *conn) Context() any { return c.ctx }
+
+// LocalAddr implements poller.Conn; asked of the kernel on first use.
+func (c *conn) LocalAddr() net.Addr {
+	if c.local == nil {
+		c.local = fdconn.LocalAddr(c.fd, nil)
+	}
+	return c.local
+}
+
+// RemoteAddr implements poller.Conn; asked of the kernel on first use
+// (multishot accept does not report the peer's address).
+func (c *conn) RemoteAddr() net.Addr {
+	if c.remote == nil {
+		sa, err := unix.Getpeername(c.fd)
+		if err != nil {
+			return &net.TCPAddr{} // the peer is gone; ask again later
+		}
+		c.remote = fdconn.SockaddrToTCP(sa)
+	}
+	return c.remote
+}
+
+var _ poller.PeerChecker = (*conn)(nil)
+
+// PeerGone implements poller.PeerChecker: the connection's receive, which
+// keeps running while the owner works, has seen the peer's close or a
+// failure. Safe from any goroutine (one atomic load).
+func (c *conn) PeerGone() bool {
+	return c.state.Load()&(hupBit|failBit) != 0
+}

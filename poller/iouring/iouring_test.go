@@ -1,0 +1,296 @@
+//go:build linux
+
+package iouring
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/miniasync/miniasync/poller"
+)
+
+// needRing skips a test where the kernel lacks io_uring, saying why.
+func needRing(t testing.TB) {
+	t.Helper()
+	if err := Detect(); err != nil {
+		t.Skipf("io_uring unavailable here: %v", err)
+	}
+}
+
+func open(t *testing.T, cfg *Config) *Poller {
+	t.Helper()
+	needRing(t)
+	o := poller.Options{Addr: "127.0.0.1:0"}
+	if cfg != nil {
+		o.Backend = *cfg
+	}
+	p, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+// next waits for one event of the wanted kind, failing after a few seconds.
+func next(t *testing.T, p *Poller, want poller.EventKind) poller.Event {
+	t.Helper()
+	events := make([]poller.Event, 8)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		n, err := p.Wait(events, 100*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events[:n] {
+			if ev.Kind == want {
+				return ev
+			}
+			t.Fatalf("got %v event, want %v", ev.Kind, want)
+		}
+	}
+	t.Fatalf("no %v event", want)
+	return poller.Event{}
+}
+
+// quiet fails if p reports any event within d.
+func quiet(t *testing.T, p *Poller, d time.Duration) {
+	t.Helper()
+	events := make([]poller.Event, 8)
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		n, err := p.Wait(events, time.Until(deadline))
+		if err != nil || n != 0 {
+			t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
+		}
+	}
+}
+
+func accept(t *testing.T, p *Poller) (net.Conn, poller.Conn) {
+	t.Helper()
+	c, err := net.Dial("tcp", p.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, next(t, p, poller.EventOpened).Conn
+}
+
+func TestOpenedIsArmedAndDataArrivesInEvent(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	if sc.RemoteAddr().String() != client.LocalAddr().String() || sc.LocalAddr().String() != client.RemoteAddr().String() {
+		t.Fatalf("addresses %v %v, want %v %v", sc.RemoteAddr(), sc.LocalAddr(), client.LocalAddr(), client.RemoteAddr())
+	}
+	client.Write([]byte("ping"))
+	ev := next(t, p, poller.EventReadable)
+	if ev.Conn != sc || string(ev.Data) != "ping" {
+		t.Fatalf("readable event for %v with data %q", ev.Conn, ev.Data)
+	}
+	if _, err := sc.Read(make([]byte, 8)); !errors.Is(err, poller.ErrWouldBlock) {
+		t.Fatalf("Read after the data was handed over: %v, want ErrWouldBlock", err)
+	}
+}
+
+func TestOneEventPerArmAndInputKeptUntilArm(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	client.Write([]byte("one"))
+	next(t, p, poller.EventReadable)
+	client.Write([]byte("two"))
+	time.Sleep(20 * time.Millisecond)
+	client.Write([]byte("three"))
+	quiet(t, p, 50*time.Millisecond) // not armed: kept
+	if err := sc.Arm(poller.Readable); err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, p, poller.EventReadable)
+	if string(ev.Data) != "twothree" {
+		t.Fatalf("data at Arm %q, want both writes", ev.Data)
+	}
+	_ = sc.Arm(poller.Readable)
+	quiet(t, p, 30*time.Millisecond)
+	client.Write([]byte("four"))
+	if ev := next(t, p, poller.EventReadable); string(ev.Data) != "four" {
+		t.Fatalf("data %q", ev.Data)
+	}
+}
+
+func TestPeerCloseIsReadableThenEOF(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	client.Write([]byte("last"))
+	client.Close()
+	ev := next(t, p, poller.EventReadable)
+	data := string(ev.Data)
+	buf := make([]byte, 8)
+	if _, err := sc.Read(buf); err != io.EOF {
+		if data == "last" {
+			// EOF may come in a later completion.
+			_ = sc.Arm(poller.Readable)
+			next(t, p, poller.EventReadable)
+			_, err = sc.Read(buf)
+		}
+		if err != io.EOF {
+			t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
+		}
+	}
+	if data != "last" {
+		t.Fatalf("data %q", data)
+	}
+	if err := sc.Arm(poller.Readable); err != nil {
+		t.Fatal(err)
+	}
+	next(t, p, poller.EventReadable) // EOF is reported at every Arm
+	if err := sc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("second Close: %v", err)
+	}
+	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Arm after Close: %v", err)
+	}
+}
+
+func TestWriteBackpressureAndWritable(t *testing.T) {
+	for _, ring := range []bool{false, true} {
+		t.Run(map[bool]string{false: "direct", true: "ring"}[ring], func(t *testing.T) {
+			p := open(t, &Config{DirectWrites: !ring})
+			client, sc := accept(t, p)
+			big := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
+			n, err := sc.Write(big)
+			if !errors.Is(err, poller.ErrWouldBlock) || n == 0 || n >= len(big) {
+				t.Fatalf("Write to a client that does not read: n=%d err=%v", n, err)
+			}
+			if m, err := sc.Write(big[n:]); m != 0 || !errors.Is(err, poller.ErrWouldBlock) {
+				t.Fatalf("Write while a send is in flight: %d %v", m, err)
+			}
+			if err := sc.Arm(poller.Writable); err != nil {
+				t.Fatal(err)
+			}
+			if !ring {
+				// The socket's buffer is full; a ring send may still fit.
+				quiet(t, p, 50*time.Millisecond)
+			}
+			got := make(chan []byte, 1)
+			go func() { b, _ := io.ReadAll(client); got <- b }()
+			sent := n
+			for sent < len(big) {
+				next(t, p, poller.EventWritable)
+				m, err := sc.Write(big[sent:])
+				sent += m
+				if err != nil && !errors.Is(err, poller.ErrWouldBlock) {
+					t.Fatal(err)
+				}
+				if sent < len(big) || err != nil {
+					_ = sc.Arm(poller.Writable)
+				}
+			}
+			// Close lets the accepted output drain, then the client sees EOF.
+			if err := sc.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			_ = sc.Close()
+			for range 500 {
+				select {
+				case b := <-got:
+					if !bytes.Equal(b, big) {
+						t.Fatalf("client got %d bytes, want %d intact", len(b), len(big))
+					}
+					return
+				default:
+				}
+				p.Wait(make([]poller.Event, 8), 10*time.Millisecond)
+			}
+			t.Fatal("output did not drain")
+		})
+	}
+}
+
+func TestWakeInterruptsWait(t *testing.T) {
+	p := open(t, nil)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = p.Wake()
+		_ = p.Wake()
+	}()
+	start := time.Now()
+	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
+	if err != nil || n != 0 {
+		t.Fatalf("Wait after Wake: %d events, %v", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Wake did not interrupt Wait (%v)", d)
+	}
+	quiet(t, p, 20*time.Millisecond)
+}
+
+func TestStopAcceptingKeepsConnections(t *testing.T) {
+	p := open(t, nil)
+	client, sc := accept(t, p)
+	addr := p.Addr().String()
+	if err := p.StopAccepting(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatal("dial succeeded after StopAccepting")
+	}
+	client.Write([]byte("still here"))
+	if ev := next(t, p, poller.EventReadable); ev.Conn != sc || string(ev.Data) != "still here" {
+		t.Fatalf("event %v %q", ev.Kind, ev.Data)
+	}
+}
+
+// TestNoCompletionReachesAReusedDescriptor closes connections with
+// receives and sends in flight and opens new ones, which the kernel gives
+// the lowest free descriptor numbers: nothing meant for an old connection
+// may reach a new one, as data, as an event, or as a write.
+func TestNoCompletionReachesAReusedDescriptor(t *testing.T) {
+	p := open(t, &Config{DirectWrites: true})
+	for round := range 20 {
+		client, sc := accept(t, p)
+		// A send in flight (the client does not read) and a receive.
+		big := bytes.Repeat([]byte{'x'}, 8<<20)
+		if _, err := sc.Write(big); !errors.Is(err, poller.ErrWouldBlock) {
+			t.Fatalf("round %d: big write: %v", round, err)
+		}
+		_ = sc.Arm(poller.Writable) // the owner gives up: Close cancels at once
+		if err := sc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		client.Write([]byte("late")) // input for the closed connection
+		fresh, fc := accept(t, p)
+		fresh.Write([]byte("mine"))
+		ev := next(t, p, poller.EventReadable)
+		if ev.Conn != fc || string(ev.Data) != "mine" {
+			t.Fatalf("round %d: new connection got %v %q", round, ev.Kind, ev.Data)
+		}
+		_ = fresh.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if n, err := fresh.Read(make([]byte, 16)); n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("round %d: new connection read %d bytes (%v): output of a closed one", round, n, err)
+		}
+		_ = fc.Close()
+		client.Close()
+		fresh.Close()
+	}
+}
+
+func TestCloseThenWait(t *testing.T) {
+	p := open(t, nil)
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Wait(make([]poller.Event, 2), 0); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Wait after Close: %v", err)
+	}
+	if err := p.Wake(); err != nil && !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Wake after Close: %v", err)
+	}
+}
