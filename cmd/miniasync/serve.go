@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -66,7 +67,7 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f.BoolVar(&o.iouring.CoopTaskrun, "iouring-coop-taskrun", false, "with --backend iouring: IORING_SETUP_COOP_TASKRUN|TASKRUN_FLAG")
 	f.IntVar(&o.iouring.Buffers, "iouring-buffers", 0, fmt.Sprintf("with --backend iouring: provided receive buffers, a power of two (0: %d)", iouring.DefaultBuffers))
 	f.StringVar(&o.handler, "handler", "hello",
-		"built-in handler: hello (\"Hello\" as text/plain), counter (a shared request counter), echo (the request as JSON)")
+		"built-in handler: hello (\"Hello\" as text/plain), counter (a shared request counter), echo (the request as JSON), http-hello (hello as a net/http handler through server.HTTPHandler)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.cfg.ReadHeaderTimeout, "read-header-timeout", server.DefaultReadHeaderTimeout, "time allowed from a request's first byte to the end of its headers")
 	f.DurationVar(&o.cfg.ReadBodyTimeout, "read-body-timeout", server.DefaultReadBodyTimeout, "time allowed to receive a request body")
@@ -117,7 +118,14 @@ func (o *serveOptions) applyIouringFlags(changed func(string) bool) error {
 }
 
 func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error {
+	var handler server.Handler
 	h, ok := handlers.New(o.handler)
+	switch {
+	case ok:
+		handler = server.HandlerFunc(h)
+	case o.handler == handlers.HTTPHelloName:
+		handler, ok = server.HTTPHandler(http.HandlerFunc(handlers.HTTPHello)), true
+	}
 	if !ok {
 		return fmt.Errorf("unknown --handler %q (choose from: %s)", o.handler, strings.Join(handlers.Names, ", "))
 	}
@@ -143,7 +151,7 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 		}
 		defer stop()
 	}
-	srv, err := server.New(o.cfg, server.HandlerFunc(h))
+	srv, err := server.New(o.cfg, handler)
 	if err != nil {
 		return err
 	}

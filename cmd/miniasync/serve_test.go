@@ -185,6 +185,14 @@ func TestServeCounter(t *testing.T) {
 	}
 }
 
+func TestServeHTTPHello(t *testing.T) {
+	addr := startServe(t, "--handler", "http-hello").addr
+	body, res := fetch(t, "http://"+addr+"/", "")
+	if body != "Hello" || res.Header.Get("Content-Type") != "text/plain" || res.Header.Get("Content-Length") != "5" {
+		t.Fatalf("http-hello: %q %v", body, res.Header)
+	}
+}
+
 func TestServeEcho(t *testing.T) {
 	addr := startServe(t, "--handler", "echo").addr
 	body, res := fetch(t, "http://"+addr+"/p?q=1", "payload")
@@ -204,7 +212,7 @@ func TestServeFlagErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"serve", "--backend", "nope"}, `unknown backend "nope" (available: epoll`},
-		{[]string{"serve", "--handler", "nope"}, `unknown --handler "nope" (choose from: hello, counter, echo)`},
+		{[]string{"serve", "--handler", "nope"}, `unknown --handler "nope" (choose from: hello, counter, echo, http-hello)`},
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
 		{[]string{"serve", "--workers", "-2"}, "Workers must be positive"},
 		{[]string{"serve", "extra"}, "unknown command"},

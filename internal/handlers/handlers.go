@@ -1,8 +1,10 @@
 // Package handlers holds the handlers the miniasync command serves with
-// --handler: hello, counter and echo.
+// --handler: hello, counter, echo, and http-hello (hello written for
+// net/http, served through server.HTTPHandler).
 package handlers
 
 import (
+	"net/http"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -11,7 +13,10 @@ import (
 )
 
 // Names lists the handler names New accepts, in help order.
-var Names = []string{"hello", "counter", "echo"}
+var Names = []string{"hello", "counter", "echo", HTTPHelloName}
+
+// HTTPHelloName names HTTPHello, the one net/http handler here.
+const HTTPHelloName = "http-hello"
 
 // HelloBody is what the hello handler answers.
 const HelloBody = "Hello"
@@ -30,6 +35,13 @@ func New(name string) (Func, bool) {
 		return Echo, true
 	}
 	return nil, false
+}
+
+// HTTPHello answers like Hello, written as a net/http handler: the
+// command serves it through server.HTTPHandler, to measure the adapter.
+func HTTPHello(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	_, _ = w.Write(helloBody)
 }
 
 // helloBody is HelloBody as bytes, so answering does not convert per request.
