@@ -179,6 +179,10 @@ func (c *conn) startRequest() {
 // budget with input left to handle.
 func (c *conn) handleRequests(budget *int) (more bool) {
 	off := 0
+	// now is the Unix second that dates this call's responses, read once
+	// after the first handler returns: pipelined requests answered
+	// together share one clock read.
+	var now int64
 	for !c.closeAfter && off < len(c.in) {
 		if len(c.out) >= c.srv.cfg.MaxOutput || *budget == 0 {
 			more = true
@@ -201,7 +205,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 			break
 		}
 		c.ex.wire = off + n
-		c.serveRequest()
+		c.serveRequest(&now)
 		*budget--
 		off += n
 		c.reqStart, c.bodyStart = 0, 0
@@ -240,8 +244,8 @@ func (c *conn) reject(err error) {
 }
 
 // serveRequest runs the handler for the parsed request and appends the
-// response.
-func (c *conn) serveRequest() {
+// response, dated *now (Unix seconds; read from the clock first if zero).
+func (c *conn) serveRequest(now *int64) {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
 	ex.failed, ex.flushed = nil, false
@@ -271,7 +275,10 @@ func (c *conn) serveRequest() {
 		// what follows on the wire is not a request.
 		res.Close()
 	}
-	out, err := res.Build(c.outBuf())
+	if *now == 0 {
+		*now = time.Now().Unix()
+	}
+	out, err := res.BuildAt(c.outBuf(), *now)
 	if err != nil {
 		c.srv.log.Error("handler built an invalid response", zap.Error(err))
 		c.out = protocol.AppendError(c.out, 500, "internal server error")
