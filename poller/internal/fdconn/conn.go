@@ -25,13 +25,11 @@ type Conn struct {
 	armer  Armer
 	ctx    any
 	remote unix.Sockaddr
-	local  net.Addr
-	raddr  net.Addr
+	fd     int
+	gen    uint32
 	// closed is set by Close before the descriptor is closed, so the event
 	// loop drops a late event for it.
 	closed atomic.Bool
-	fd     int
-	gen    uint32
 	// interest is what the registration is armed for, for backends that
 	// keep registrations armed (poller.Options.Inline); owner-only.
 	interest poller.Interest
@@ -150,23 +148,14 @@ func (c *Conn) SetContext(v any) { c.ctx = v }
 // Context implements poller.Conn.
 func (c *Conn) Context() any { return c.ctx }
 
-// LocalAddr implements poller.Conn. The address is asked of the kernel on
-// first use, so connections that never ask cost nothing.
-func (c *Conn) LocalAddr() net.Addr {
-	if c.local == nil {
-		c.local = LocalAddr(c.fd, nil)
-	}
-	return c.local
-}
+// LocalAddr implements poller.Conn. The address is asked of the kernel at
+// each call and not kept: an idle connection holds no addresses, and those
+// that never ask cost nothing.
+func (c *Conn) LocalAddr() net.Addr { return LocalAddr(c.fd, nil) }
 
-// RemoteAddr implements poller.Conn. The address is converted on first use,
-// so connections that never ask cost nothing.
-func (c *Conn) RemoteAddr() net.Addr {
-	if c.raddr == nil {
-		c.raddr = SockaddrToTCP(c.remote)
-	}
-	return c.raddr
-}
+// RemoteAddr implements poller.Conn. The address is converted at each call
+// and not kept, for the same reason: only the kernel's raw form is.
+func (c *Conn) RemoteAddr() net.Addr { return SockaddrToTCP(c.remote) }
 
 // SocketError returns the pending error on the socket (SO_ERROR), for the
 // cause of an error event.
