@@ -18,6 +18,9 @@
 // descriptor and a generation in the event's data word, so an event that
 // belongs to a closed connection is never delivered to a new connection that
 // the kernel gave the same descriptor number. Wake-ups go through an eventfd.
+// The event loop never blocks its thread in epoll_wait: when nothing is
+// ready it parks in Go's own network poller, which watches the epoll
+// descriptor, so the workers it has just handed connections to run at once.
 package epoll
 
 import (
