@@ -399,7 +399,7 @@ func (p *Poller) drainWake() {
 func (p *Poller) accept(events []poller.Event) int {
 	n := 0
 	for n < len(events) {
-		fd, sa, err := fdconn.Accept(p.lfd)
+		fd, sa, err := fdconn.AcceptAddr(p.lfd)
 		if err != nil {
 			switch fdconn.ClassifyAcceptError(err) {
 			case fdconn.AcceptRetry:
@@ -411,7 +411,7 @@ func (p *Poller) accept(events []poller.Event) int {
 		}
 		_ = fdconn.SetNoDelay(fd)
 		p.gen++
-		c := fdconn.New(fd, p.gen, sa, p)
+		c := fdconn.NewWithAddr(fd, p.gen, sa, p)
 		// Armed for reading from the start (EventOpened).
 		var flags uint32 = readEvents | unix.EPOLLOUT | unix.EPOLLET
 		c.Edge().Store(uint32(poller.Readable))
