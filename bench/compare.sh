@@ -7,8 +7,13 @@
 #
 #   bench/compare.sh                      # 3 s runs, conns 64,256, pipeline 1,16
 #   DURATION=10s CONNS=64 bench/compare.sh --cpu-pin
+#   ROUNDS=3 DURATION=2s WARMUP=500ms bench/compare.sh --cpu-pin   # the README's table
 #
-# Environment: DURATION, WARMUP, CONNS, PIPELINE (bench flags), OUT (output
+# Besides the backends it runs "miniasync serve --inline" as epoll-inline,
+# and measures every server's resident set per idle keep-alive connection
+# with IDLE connections (0 skips that).
+#
+# Environment: DURATION, WARMUP, CONNS, PIPELINE, ROUNDS, IDLE (bench flags), OUT (output
 # directory), CHART (chart file, .svg or .png), WRK_SERVERS (servers wrk
 # also loads, to compare load generators; needs wrk, "apt-get install wrk").
 # Extra arguments go to "miniasync bench" as they are.
@@ -20,6 +25,8 @@ DURATION=${DURATION:-3s}
 WARMUP=${WARMUP:-1s}
 CONNS=${CONNS:-64,256}
 PIPELINE=${PIPELINE:-1,16}
+ROUNDS=${ROUNDS:-1}
+IDLE=${IDLE:-10000}
 CHART=${CHART:-$OUT/compare.svg}
 WRK_SERVERS=${WRK_SERVERS:-epoll,c-epoll}
 
@@ -39,6 +46,7 @@ else
 fi
 
 "$BIN/miniasync" bench --baseline \
+  --external "epoll-inline=$BIN/miniasync serve --inline --addr {addr} --log-level warn" \
   --external "fasthttp=$BIN/fasthttp" \
   --external "gnet=$BIN/gnet" \
   --external "nbio=$BIN/nbio" \
@@ -46,7 +54,7 @@ fi
   --external "nethttp-peer=$BIN/nethttp" \
   --external "c-epoll=$BIN/c-epoll" \
   --conns "$CONNS" --pipeline "$PIPELINE" \
-  --duration "$DURATION" --warmup "$WARMUP" \
+  --duration "$DURATION" --warmup "$WARMUP" --rounds "$ROUNDS" --idle "$IDLE" \
   --keep-going --format markdown \
   --json "$OUT/compare.json" --chart "$CHART" \
   ${wrk_args[@]+"${wrk_args[@]}"} "$@" | tee "$OUT/compare.md"

@@ -23,8 +23,13 @@ var dateCache struct {
 // AppendDate appends the current time as an IMF-fixdate (RFC 9110 §5.6.7),
 // e.g. "Sun, 06 Nov 1994 08:49:37 GMT". The text is recomputed at most once
 // per second; AppendDate is safe for concurrent use and does not allocate.
-func AppendDate(dst []byte) []byte {
-	now := time.Now().Unix()
+func AppendDate(dst []byte) []byte { return AppendDateAt(dst, time.Now().Unix()) }
+
+// AppendDateAt appends the Unix second now as an IMF-fixdate, like
+// AppendDate, for a caller that has read the clock already (a server that
+// builds several responses at once reads it once for all of them). It
+// shares AppendDate's cache and is as safe for concurrent use.
+func AppendDateAt(dst []byte, now int64) []byte {
 	c := &dateCache
 	if s := c.seq.Load(); s != 0 && s&1 == 0 {
 		// A cached second equal to now, or one ahead (another goroutine

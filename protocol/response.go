@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"strconv"
+	"time"
 	"unsafe"
 )
 
@@ -214,7 +215,12 @@ func (w *Response) KeepAlive() bool { return w.keepAlive }
 // An invalid status (outside 100-999) or field returns dst unchanged and an
 // error wrapping ErrInvalidStatus or ErrInvalidHeader; KeepAlive then
 // reports false.
-func (w *Response) Build(dst []byte) ([]byte, error) {
+func (w *Response) Build(dst []byte) ([]byte, error) { return w.BuildAt(dst, time.Now().Unix()) }
+
+// BuildAt is Build with the Date of the Unix second now, for a caller that
+// has read the clock already: a server answering several pipelined
+// requests at once reads it once for all of them.
+func (w *Response) BuildAt(dst []byte, now int64) ([]byte, error) {
 	if w.streaming {
 		return w.finishStream(dst), nil
 	}
@@ -224,7 +230,7 @@ func (w *Response) Build(dst []byte) ([]byte, error) {
 		return dst, err
 	}
 	keep := w.reqKeepAlive && !w.close && w.status >= 200
-	dst = w.appendHead(dst, framingLength, keep)
+	dst = w.appendHead(dst, framingLength, keep, now)
 	if !noBody && !w.head {
 		dst = append(dst, w.body...)
 	}
@@ -262,14 +268,15 @@ func (w *Response) check() (noBody bool, err error) {
 	return code < 200 || code == 204 || code == 304, nil
 }
 
-// appendHead appends the status line and header section, framed as f.
-func (w *Response) appendHead(dst []byte, f framing, keep bool) []byte {
+// appendHead appends the status line and header section, framed as f,
+// dated the Unix second now.
+func (w *Response) appendHead(dst []byte, f framing, keep bool, now int64) []byte {
 	code := w.status
 	interim := code < 200
 	noBody := interim || code == 204 || code == 304
 	dst = appendStatusLine(dst, code)
 	dst = append(dst, "Date: "...)
-	dst = AppendDate(dst)
+	dst = AppendDateAt(dst, now)
 	dst = append(dst, "\r\n"...)
 	if w.contentType != "" && !interim && code != 204 {
 		dst = append(dst, "Content-Type: "...)

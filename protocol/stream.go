@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"strconv"
+	"time"
 )
 
 // ErrNotStreaming is returned by Response.Flush when no Sink was set: the
@@ -56,7 +57,7 @@ func (w *Response) Flush() error {
 			w.close = true
 		}
 		keep := w.reqKeepAlive && !w.close && w.status >= 200
-		w.wire = w.appendHead(w.wire, f, keep)
+		w.wire = w.appendHead(w.wire, f, keep, time.Now().Unix())
 		w.streaming, w.chunked, w.bodyless = true, f == framingChunked, noBody || w.head
 		w.keepAlive = keep
 	}

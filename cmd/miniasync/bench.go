@@ -33,6 +33,8 @@ type benchOptions struct {
 	duration     time.Duration
 	warmup       time.Duration
 	rounds       int
+	idle         int
+	idleSettle   time.Duration
 	path         string
 	method       string
 	bodySize     int
@@ -72,12 +74,18 @@ Numbers from a small or shared machine are noisy: compare ratios within
 one run, and prefer req/CPU-s to req/s when the load generator and the
 server share the CPUs. --rounds N runs the whole list of servers N times,
 one round after another, so slow drift falls on every server alike, and
-reports each metric's median over the rounds (every round is in --json).`,
+reports each metric's median over the rounds (every round is in --json).
+
+--idle N measures memory instead of speed: each server, freshly started,
+gets N keep-alive connections that each make one request and then stay
+open and silent, and the growth of its resident set (VmRSS) per
+connection is reported in a table of its own.`,
 		Example: `  miniasync bench
   miniasync bench --backends epoll --baseline --conns 64,256 --pipeline 1,16 --duration 5s
   miniasync bench --external fasthttp=./fasthttp-hello --json out.json --chart out.svg
   miniasync bench --wrk wrk --cpu-pin
-  miniasync bench --backends epoll --baseline --rounds 5 --duration 3s`,
+  miniasync bench --backends epoll --baseline --rounds 5 --duration 3s
+  miniasync bench --baseline --idle 10000 --conns none`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -97,6 +105,8 @@ reports each metric's median over the rounds (every round is in --json).`,
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each run")
 	f.DurationVar(&o.warmup, "warmup", 2*time.Second, "uncounted load before each run's measured time")
 	f.IntVar(&o.rounds, "rounds", 1, fmt.Sprintf("run every server at every point this many times (1-%d), round after round, and report each metric's median", maxRounds))
+	f.IntVar(&o.idle, "idle", 0, "also measure each server's resident set per idle keep-alive connection with this many connections (each makes one request, then stays open), in a fresh server process; --conns none skips the load runs")
+	f.DurationVar(&o.idleSettle, "idle-settle", time.Second, "how long the --idle connections stay open before the resident set is read")
 	f.StringVar(&o.path, "path", "/", "request target")
 	f.StringVar(&o.method, "method", "GET", "request method")
 	f.IntVar(&o.bodySize, "body-size", 0, "request body size in bytes (sent with Content-Length)")

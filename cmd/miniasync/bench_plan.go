@@ -41,9 +41,17 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	if o.baseline && !baselineHandles(o.handler) {
 		return none, settings, fmt.Errorf("--baseline serves only the %s handlers, not %q", strings.Join(baselineHandlers, " and "), o.handler)
 	}
-	conns, err := sweep.ParseList("conns", o.conns, maxConns)
-	if err != nil {
-		return none, settings, err
+	if o.idle < 0 || o.idle > maxConns {
+		return none, settings, fmt.Errorf("--idle %d is out of range (0 to %d)", o.idle, maxConns)
+	}
+	var conns []int
+	var err error
+	if strings.TrimSpace(o.conns) != "none" {
+		if conns, err = sweep.ParseList("conns", o.conns, maxConns); err != nil {
+			return none, settings, err
+		}
+	} else if o.idle == 0 {
+		return none, settings, errors.New("--conns none leaves nothing to measure without --idle")
 	}
 	pipelines, err := sweep.ParseList("pipeline", o.pipeline, maxPipeline)
 	if err != nil {
@@ -84,6 +92,7 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 		Warmup: o.warmup, Duration: o.duration,
 		StartTimeout: o.startTimeout, StopTimeout: o.stopTimeout,
 		KeepGoing: o.keepGoing, Rounds: o.rounds,
+		Idle: o.idle, IdleSettle: o.idleSettle,
 	}
 	loadCPUs := runtime.NumCPU()
 	if o.cpuPin != "" {
@@ -121,6 +130,7 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	settings.Duration, settings.Warmup = o.duration.String(), o.warmup.String()
 	settings.Conns, settings.Pipelines, settings.Workers = conns, pipelines, o.workers
 	settings.Rounds = o.rounds
+	settings.Idle = o.idle
 	for _, t := range targets {
 		settings.Servers = append(settings.Servers, t.Name)
 	}

@@ -140,6 +140,11 @@ func (p *progress) RunFinished(r result.Run) {
 		p.printf("%s%s conns=%d pipeline=%d: failed\n", p.roundPrefix(), r.Server, r.Conns, r.Pipeline)
 		return
 	}
+	if r.Idle() {
+		p.printf("%s%s with %d idle connections: RSS %s -> %s MiB, %.0f B per idle connection\n",
+			p.roundPrefix(), r.Server, r.IdleConns, report.MiB(float64(r.IdleRSSBeforeBytes)), report.MiB(float64(r.IdleRSSAfterBytes)), r.IdleRSSPerConn)
+		return
+	}
 	cpu := "server CPU unknown"
 	if r.ServerCPUKnown {
 		cpu = fmt.Sprintf("server CPU %.2f s (%s req/CPU-s)", r.ServerCPUSeconds, report.Count(r.RequestsPerCPUSec))

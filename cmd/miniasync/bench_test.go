@@ -111,6 +111,49 @@ func TestBenchEndToEnd(t *testing.T) {
 	}
 }
 
+// TestBenchIdle measures idle connections only, on epoll and the
+// baseline, and checks the idle table, JSON and chart.
+func TestBenchIdle(t *testing.T) {
+	bin := buildMiniasync(t)
+	dir := t.TempDir()
+	jsonPath, chartPath := filepath.Join(dir, "idle.json"), filepath.Join(dir, "idle.svg")
+	stdout, stderr, err := runBench(t,
+		"--server-binary", bin, "--backends", "epoll", "--baseline",
+		"--idle", "50", "--idle-settle", "100ms", "--conns", "none",
+		"--format", "markdown", "--json", jsonPath, "--chart", chartPath,
+	)
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
+	}
+	for _, want := range []string{"RSS per idle conn B", "| epoll | 50 |", "| net/http (baseline) | 50 |"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "epoll with 50 idle connections") {
+		t.Errorf("no progress line on stderr:\n%s", stderr)
+	}
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep result.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Runs) != 2 || rep.Settings.Idle != 50 {
+		t.Fatalf("report: %d runs, settings %+v", len(rep.Runs), rep.Settings)
+	}
+	for _, r := range rep.Runs {
+		if r.Error != "" || r.IdleConns != 50 || (runtime.GOOS == "linux" && r.IdleRSSAfterBytes <= 0) {
+			t.Errorf("idle run %+v", r)
+		}
+	}
+	if svg, err := os.ReadFile(chartPath); err != nil || !bytes.Contains(svg, []byte("idle keep-alive")) {
+		t.Errorf("chart: %v", err)
+	}
+}
+
 // TestBenchRounds runs two short rounds of a backend and the baseline and
 // checks the merged rows, every round's runs, and that the progress says
 // which round runs.
@@ -220,6 +263,8 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--backends", "none"}, []string{"nothing to bench"}},
 		{[]string{"--cpu-pin=0:0"}, []string{"--cpu-pin"}},
 		{[]string{"--wrk-servers", "epoll"}, []string{"needs --wrk"}},
+		{[]string{"--conns", "none"}, []string{"--conns none", "--idle"}},
+		{[]string{"--idle", "-1"}, []string{"--idle -1", "out of range"}},
 		{[]string{"--wrk", "wrk", "--wrk-servers", "nope"}, []string{"no server is named"}},
 	}
 	for _, tt := range tests {

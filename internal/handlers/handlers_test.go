@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -99,11 +100,22 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	for _, name := range Names {
+		if name == HTTPHelloName {
+			continue // a net/http handler: the command adapts it (TestHTTPHello)
+		}
 		if h, ok := New(name); !ok || h == nil {
 			t.Errorf("New(%q) failed", name)
 		}
 	}
 	if _, ok := New("nope"); ok {
 		t.Error("New accepted an unknown name")
+	}
+}
+
+func TestHTTPHello(t *testing.T) {
+	rec := httptest.NewRecorder()
+	HTTPHello(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || rec.Body.String() != HelloBody || rec.Header().Get("Content-Type") != "text/plain" {
+		t.Fatalf("got %d %q %v", rec.Code, rec.Body.String(), rec.Header())
 	}
 }

@@ -18,15 +18,20 @@
 // descriptor and a generation in the event's data word, so an event that
 // belongs to a closed connection is never delivered to a new connection that
 // the kernel gave the same descriptor number. Wake-ups go through an eventfd.
+// The event loop never blocks its thread in epoll_wait: when nothing is
+// ready it parks in Go's own network poller, which watches the epoll
+// descriptor, so the workers it has just handed connections to run at once.
 package epoll
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
-	"runtime"
+	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -77,7 +82,13 @@ type Poller struct {
 	ready    []readyConn
 	readyLen atomic.Int32
 	// inline: registrations stay armed (see poller.Options.Inline).
-	inline      bool
+	inline bool
+	// file wraps epfd so that the event loop waits for it in Go's own
+	// network poller instead of in a blocking epoll_wait (see epollWait);
+	// rc is its raw access.
+	file        *os.File
+	rc          syscall.RawConn
+	poll        parkedPoll
 	epfd        int
 	wakefd      int
 	lfd         int
@@ -96,6 +107,18 @@ func Open(o poller.Options) (*Poller, error) {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
 	p := &Poller{log: o.Log(), inline: o.Inline, epfd: epfd, wakefd: -1, lfd: -1, raw: make([]unix.EpollEvent, 256)}
+	// An epoll descriptor is itself pollable (readable while events are
+	// ready); non-blocking, os.NewFile registers it with Go's poller.
+	if err := unix.SetNonblock(epfd, true); err != nil {
+		_ = unix.Close(epfd)
+		return nil, fmt.Errorf("epoll: set non-blocking: %w", err)
+	}
+	p.poll.fn = p.poll.try
+	p.file = os.NewFile(uintptr(epfd), "epoll")
+	if p.rc, err = p.file.SyscallConn(); err != nil {
+		_ = p.file.Close()
+		return nil, fmt.Errorf("epoll: %w", err)
+	}
 	if p.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
 		_ = p.Close()
 		return nil, fmt.Errorf("eventfd: %w", err)
@@ -218,26 +241,54 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 	return out + p.translateBatch(raw[:n], events[out:]), nil
 }
 
-// epollWait is epoll_wait that lets other goroutines run before it blocks.
-// A blocking system call keeps the goroutine's P until the runtime's
-// monitor takes it back (20 µs to 10 ms later), so the workers the loop has
-// just handed connections to would wait for it: with few Ps (a server
-// pinned to one core) that stall was a quarter of the time. So it polls
-// first, yields, polls again, and blocks only when nothing is ready and no
-// goroutine wanted to run.
+// epollWait is epoll_wait that never blocks the goroutine's thread. A
+// blocking system call keeps the goroutine's P until the runtime's monitor
+// takes it back (20 µs to 10 ms later), so the workers the loop has just
+// handed connections to would wait for it: with few Ps (a server pinned to
+// one core) that stall was a quarter of the time, and a yield before the
+// call did not always let every worker run first (the scheduler takes a
+// yielded goroutine back early now and then). So it polls, and when
+// nothing is ready it parks the goroutine in Go's network poller, which
+// watches the epoll descriptor: the P runs every runnable goroutine, and
+// the loop wakes when events (or a Wake) arrive or the timeout ends.
 func (p *Poller) epollWait(raw []unix.EpollEvent, ms int) (int, error) {
-	if ms == 0 {
-		return unix.EpollWait(p.epfd, raw, 0)
-	}
 	n, err := unix.EpollWait(p.epfd, raw, 0)
-	if n != 0 || err != nil {
+	if n != 0 || err != nil || ms == 0 {
 		return n, err
 	}
-	runtime.Gosched()
-	if n, err = unix.EpollWait(p.epfd, raw, 0); n != 0 || err != nil {
-		return n, err
+	var deadline time.Time
+	if ms > 0 {
+		deadline = time.Now().Add(time.Duration(ms) * time.Millisecond)
 	}
-	return unix.EpollWait(p.epfd, raw, ms)
+	if err := p.file.SetReadDeadline(deadline); err != nil {
+		return 0, fmt.Errorf("epoll: set deadline: %w", err)
+	}
+	p.poll.raw = raw
+	rerr := p.rc.Read(p.poll.fn)
+	n, err = p.poll.n, p.poll.err
+	p.poll.raw, p.poll.err = nil, nil
+	if rerr != nil {
+		if errors.Is(rerr, os.ErrDeadlineExceeded) {
+			return 0, nil
+		}
+		return 0, rerr
+	}
+	return n, err
+}
+
+// parkedPoll is the non-blocking epoll_wait that Go's poller retries each
+// time the epoll descriptor becomes readable; fn is made once (Open), so
+// waiting allocates nothing.
+type parkedPoll struct {
+	raw []unix.EpollEvent
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+func (pp *parkedPoll) try(fd uintptr) bool {
+	pp.n, pp.err = unix.EpollWait(int(fd), pp.raw, 0)
+	return pp.n != 0 || pp.err != nil
 }
 
 // takeReady moves connections from the ready list into events, oldest
@@ -348,7 +399,7 @@ func (p *Poller) drainWake() {
 func (p *Poller) accept(events []poller.Event) int {
 	n := 0
 	for n < len(events) {
-		fd, sa, err := fdconn.Accept(p.lfd)
+		fd, sa, err := fdconn.AcceptAddr(p.lfd)
 		if err != nil {
 			switch fdconn.ClassifyAcceptError(err) {
 			case fdconn.AcceptRetry:
@@ -360,7 +411,7 @@ func (p *Poller) accept(events []poller.Event) int {
 		}
 		_ = fdconn.SetNoDelay(fd)
 		p.gen++
-		c := fdconn.New(fd, p.gen, sa, p)
+		c := fdconn.NewWithAddr(fd, p.gen, sa, p)
 		// Armed for reading from the start (EventOpened).
 		var flags uint32 = readEvents | unix.EPOLLOUT | unix.EPOLLET
 		c.Edge().Store(uint32(poller.Readable))
@@ -438,13 +489,18 @@ func (p *Poller) Close() error {
 	p.wakeMu.Lock()
 	defer p.wakeMu.Unlock()
 	err := p.StopAccepting()
-	for _, fd := range []*int{&p.wakefd, &p.epfd} {
-		if *fd >= 0 {
-			if cerr := unix.Close(*fd); cerr != nil && err == nil {
-				err = fmt.Errorf("close: %w", cerr)
-			}
-			*fd = -1
+	if p.wakefd >= 0 {
+		if cerr := unix.Close(p.wakefd); cerr != nil && err == nil {
+			err = fmt.Errorf("close: %w", cerr)
 		}
+		p.wakefd = -1
+	}
+	if p.epfd >= 0 {
+		// Through the file, so Go's poller forgets the descriptor first.
+		if cerr := p.file.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close: %w", cerr)
+		}
+		p.epfd = -1
 	}
 	return err
 }

@@ -1,6 +1,7 @@
-// Package chart draws a bench's results with gonum/plot: throughput
-// (requests per second) above and p99 latency below, one group of bars per
-// server and one bar colour per load point, as SVG or PNG.
+// Package chart draws a bench's results with gonum/plot: requests per
+// server CPU-second, throughput and p99 latency (and, with idle runs, the
+// resident set per idle connection), one group of bars per server and one
+// bar colour per load point, as SVG or PNG.
 package chart
 
 import (
@@ -26,17 +27,41 @@ import (
 
 // series is one load point's values across the servers.
 type series struct {
-	point      sweep.Point
-	rate, p99  plotter.Values
-	hasFailure bool
+	point          sweep.Point
+	rate, eff, p99 plotter.Values
+	hasFailure     bool
+	// idle marks the one series of idle runs: RSS per idle connection.
+	idle plotter.Values
 }
 
 // collect orders servers and load points by first appearance and fills
-// one series per point; failed or missing runs are zero.
-func collect(runs []result.Run) (servers []string, all []series) {
+// one series per point; failed or missing runs are zero. Idle runs go into
+// idle, one value per server, nil when there are none.
+func collect(runs []result.Run) (servers []string, all []series, idle plotter.Values) {
 	serverIdx := map[string]int{}
 	pointIdx := map[sweep.Point]int{}
+	var idleRuns []result.Run
 	for _, r := range runs {
+		if _, ok := serverIdx[r.Server]; !ok {
+			serverIdx[r.Server] = len(servers)
+			servers = append(servers, r.Server)
+		}
+		if r.Idle() {
+			idleRuns = append(idleRuns, r)
+		}
+	}
+	if len(idleRuns) > 0 {
+		idle = make(plotter.Values, len(servers))
+		for _, r := range idleRuns {
+			if r.Error == "" {
+				idle[serverIdx[r.Server]] = r.IdleRSSPerConn
+			}
+		}
+	}
+	for _, r := range runs {
+		if r.Idle() {
+			continue
+		}
 		if _, ok := serverIdx[r.Server]; !ok {
 			serverIdx[r.Server] = len(servers)
 			servers = append(servers, r.Server)
@@ -49,18 +74,23 @@ func collect(runs []result.Run) (servers []string, all []series) {
 	}
 	for i := range all {
 		all[i].rate = make(plotter.Values, len(servers))
+		all[i].eff = make(plotter.Values, len(servers))
 		all[i].p99 = make(plotter.Values, len(servers))
 	}
 	for _, r := range runs {
+		if r.Idle() {
+			continue
+		}
 		s := &all[pointIdx[sweep.Point{Conns: r.Conns, Pipeline: r.Pipeline}]]
 		if r.Error != "" {
 			s.hasFailure = true
 			continue
 		}
 		s.rate[serverIdx[r.Server]] = r.RequestsPerSec
+		s.eff[serverIdx[r.Server]] = r.RequestsPerCPUSec
 		s.p99[serverIdx[r.Server]] = r.Latency.P99 / 1000 // ms
 	}
-	return servers, all
+	return servers, all, idle
 }
 
 // newPanel builds one bar-chart panel of values picked from each series.
@@ -94,6 +124,9 @@ func newPanel(title, ylabel string, servers []string, all []series, pick func(se
 		bars.Offset = width * vg.Length(float64(i)-float64(len(all)-1)/2)
 		p.Add(bars)
 		label := fmt.Sprintf("conns %d, pipeline %d", s.point.Conns, s.point.Pipeline)
+		if s.idle != nil {
+			label = fmt.Sprintf("%d idle keep-alive connections", s.point.Conns)
+		}
 		if s.hasFailure {
 			label += " (some failed)"
 		}
@@ -102,23 +135,52 @@ func newPanel(title, ylabel string, servers []string, all []series, pick func(se
 	return p, nil
 }
 
-// Write draws the chart in format "svg" or "png" to w. The title goes
-// above both panels.
+// Write draws the chart in format "svg" or "png" to w: requests per
+// server CPU-second, throughput and p99 latency per load point, and, when
+// the runs include idle runs, resident set per idle connection. The title
+// goes above the first panel.
 func Write(w io.Writer, format, title string, runs []result.Run) error {
-	servers, all := collect(runs)
+	servers, all, idle := collect(runs)
 	if len(servers) == 0 {
 		return fmt.Errorf("chart: no results to draw")
 	}
-	rate, err := newPanel(title+" — throughput", "requests/s", servers, all, func(s series) plotter.Values { return s.rate })
-	if err != nil {
-		return err
+	var panels []*plot.Plot
+	if len(all) > 0 {
+		eff, err := newPanel(title+" — requests per server CPU-second", "requests/CPU-s", servers, all, func(s series) plotter.Values { return s.eff })
+		if err != nil {
+			return err
+		}
+		rate, err := newPanel("throughput", "requests/s", servers, all, func(s series) plotter.Values { return s.rate })
+		if err != nil {
+			return err
+		}
+		p99, err := newPanel("p99 latency", "ms", servers, all, func(s series) plotter.Values { return s.p99 })
+		if err != nil {
+			return err
+		}
+		panels = append(panels, eff, rate, p99)
 	}
-	p99, err := newPanel("p99 latency", "ms", servers, all, func(s series) plotter.Values { return s.p99 })
-	if err != nil {
-		return err
+	if idle != nil {
+		n := 0
+		for _, r := range runs {
+			if r.Idle() {
+				n = r.IdleConns
+				break
+			}
+		}
+		idleTitle := "resident set per idle keep-alive connection"
+		if len(panels) == 0 {
+			idleTitle = title + " — " + idleTitle
+		}
+		one := []series{{point: sweep.Point{Conns: n}, idle: idle}}
+		p, err := newPanel(idleTitle, "bytes", servers, one, func(s series) plotter.Values { return s.idle })
+		if err != nil {
+			return err
+		}
+		panels = append(panels, p)
 	}
 	wd := vg.Length(max(8, 1.5+0.9*float64(len(servers)))) * vg.Inch
-	ht := 9 * vg.Inch
+	ht := vg.Length(4.5*float64(len(panels))) * vg.Inch
 	var canvas vg.CanvasWriterTo
 	switch format {
 	case "svg":
@@ -129,10 +191,15 @@ func Write(w io.Writer, format, title string, runs []result.Run) error {
 		return fmt.Errorf("chart: unknown format %q (svg or png)", format)
 	}
 	dc := draw.New(canvas)
-	tiles := draw.Tiles{Rows: 2, Cols: 1, PadTop: vg.Points(8), PadBottom: vg.Points(8), PadLeft: vg.Points(8), PadRight: vg.Points(8), PadY: vg.Points(16)}
-	cells := plot.Align([][]*plot.Plot{{rate}, {p99}}, tiles, dc)
-	rate.Draw(cells[0][0])
-	p99.Draw(cells[1][0])
+	tiles := draw.Tiles{Rows: len(panels), Cols: 1, PadTop: vg.Points(8), PadBottom: vg.Points(8), PadLeft: vg.Points(8), PadRight: vg.Points(8), PadY: vg.Points(16)}
+	grid := make([][]*plot.Plot, len(panels))
+	for i, p := range panels {
+		grid[i] = []*plot.Plot{p}
+	}
+	cells := plot.Align(grid, tiles, dc)
+	for i, p := range panels {
+		p.Draw(cells[i][0])
+	}
 	if _, err := canvas.WriteTo(w); err != nil {
 		return fmt.Errorf("chart: write %s: %w", format, err)
 	}

@@ -26,9 +26,9 @@ func runs() []result.Run {
 }
 
 func TestCollect(t *testing.T) {
-	servers, all := collect(runs())
-	if strings.Join(servers, ",") != "epoll,net/http,fasthttp,broken" || len(all) != 2 {
-		t.Fatalf("servers %v, %d series", servers, len(all))
+	servers, all, idle := collect(runs())
+	if strings.Join(servers, ",") != "epoll,net/http,fasthttp,broken" || len(all) != 2 || idle != nil {
+		t.Fatalf("servers %v, %d series, idle %v", servers, len(all), idle)
 	}
 	if all[1].rate[2] != 480000 || all[0].p99[1] != 1 || !all[0].hasFailure || all[1].hasFailure {
 		t.Errorf("series %+v", all)
@@ -82,5 +82,24 @@ func TestCompact(t *testing.T) {
 		if got := compact(v); got != want {
 			t.Errorf("compact(%v) = %q, want %q", v, got, want)
 		}
+	}
+}
+
+// TestCollectIdle: idle runs become the idle panel's values, not a load
+// point.
+func TestCollectIdle(t *testing.T) {
+	rs := append(runs(),
+		result.Run{Server: "epoll", Conns: 10000, IdleConns: 10000, IdleRSSPerConn: 500},
+		result.Run{Server: "fasthttp", Conns: 10000, IdleConns: 10000, IdleRSSPerConn: 4000})
+	servers, all, idle := collect(rs)
+	if len(all) != 2 || len(idle) != len(servers) || idle[0] != 500 || idle[2] != 4000 || idle[1] != 0 {
+		t.Fatalf("%d series, idle %v for %v", len(all), idle, servers)
+	}
+	var b strings.Builder
+	if err := Write(&b, "svg", "idle", rs); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "idle keep-alive") {
+		t.Error("no idle panel in the chart")
 	}
 }

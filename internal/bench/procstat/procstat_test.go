@@ -111,8 +111,8 @@ func TestGroupFakeProc(t *testing.T) {
 		_ = os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644)
 		_ = os.WriteFile(filepath.Join(dir, "status"), []byte(status), 0o644)
 	}
-	write("10", "10 (sh) S 1 10 10 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 0 0", "VmHWM:\t1000 kB\n")
-	write("11", "11 (server) S 10 10 10 0 -1 0 0 0 0 0 100 50 0 0 20 0 1 0 1 0 0", "VmHWM:\t9000 kB\n")
+	write("10", "10 (sh) S 1 10 10 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 0 0", "VmHWM:\t1000 kB\nVmRSS:\t800 kB\n")
+	write("11", "11 (server) S 10 10 10 0 -1 0 0 0 0 0 100 50 0 0 20 0 1 0 1 0 0", "VmHWM:\t9000 kB\nVmRSS:\t7000 kB\n")
 	write("12", "12 (other) S 1 12 12 0 -1 0 0 0 0 0 7 7 0 0 20 0 1 0 1 0 0", "VmHWM:\t5 kB\n")
 	write("13", "13 (dead) Z 10 10 10 0 -1 0 0 0 0 0 7 7 0 0 20 0 1 0 1 0 0", "")
 	if err := os.WriteFile(filepath.Join(root, "uptime"), []byte("1 1"), 0o644); err != nil {
@@ -122,7 +122,7 @@ func TestGroupFakeProc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Usage{Ticks: 160, PeakRSS: 10000 << 10, Procs: 2}); u != want {
+	if want := (Usage{Ticks: 160, PeakRSS: 10000 << 10, RSS: 7800 << 10, Procs: 2}); u != want {
 		t.Errorf("got %+v, want %+v", u, want)
 	}
 }

@@ -21,6 +21,8 @@ type Usage struct {
 	// For the usual group of one server process it is that process's
 	// VmHWM.
 	PeakRSS int64
+	// RSS is the sum of the members' resident sets (VmRSS) now, in bytes.
+	RSS int64
 	// Procs is the number of members found.
 	Procs int
 }
@@ -68,6 +70,7 @@ func Group(root string, pgid int) (Usage, error) {
 		}
 		u.Ticks += st.Ticks()
 		u.PeakRSS += status.PeakRSS
+		u.RSS += status.RSS
 		u.Procs++
 	}
 	if u.Procs == 0 {

@@ -34,6 +34,10 @@ func WriteNote(w io.Writer, rep *result.Report) error {
 	fmt.Fprintf(&b, "- Ratios compare with %s at the same load point; req/CPU-s (requests per server CPU-second) ranks servers on a small shared machine.\n", rep.Reference)
 	fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; each run: %s warmup + %s measured; %s.\n",
 		rep.OS, rep.Arch, rep.CPUs, rep.GoVersion, rep.Settings.Warmup, rep.Settings.Duration, rep.Date.Format("2006-01-02 15:04 MST"))
+	if n := rep.Settings.Idle; n > 0 {
+		fmt.Fprintf(&b, "- Idle: each server, started afresh, held %d keep-alive connections that had each made one request and then stayed silent; "+
+			"RSS per idle conn is the growth of its resident set (VmRSS, after one warm-up request, to all %d open and settled) divided by %d.\n", n, n, n)
+	}
 	if rep.Settings.CPUPin != "" {
 		fmt.Fprintf(&b, "- CPU pinning: %s.\n", rep.Settings.CPUPin)
 	}

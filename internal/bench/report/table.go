@@ -1,8 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -76,7 +78,91 @@ func row(r result.Run, ref *result.Run) []string {
 // WriteTable writes the comparison table: one block per load point, the
 // fastest server first, with throughput and requests per server CPU-second
 // as ratios to the reference server.
+//
+// Idle runs (--idle) follow in a table of their own (see WriteIdleTable).
 func WriteTable(w io.Writer, runs []result.Run, reference string, f Format) error {
+	var load, idle []result.Run
+	for _, r := range runs {
+		if r.Idle() {
+			idle = append(idle, r)
+		} else {
+			load = append(load, r)
+		}
+	}
+	if len(load) > 0 {
+		if err := writeLoadTable(w, load, reference, f); err != nil {
+			return err
+		}
+	}
+	if len(idle) == 0 {
+		return nil
+	}
+	if len(load) > 0 {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
+	return WriteIdleTable(w, idle, reference, f)
+}
+
+// idleColumns are the idle table's headings.
+func idleColumns(ref string) []string {
+	return []string{"server", "idle conns", "RSS before MiB", "RSS after MiB", "RSS per idle conn B", "vs " + ref}
+}
+
+// WriteIdleTable writes the idle-connection table: per server, its
+// resident set before and with the idle connections open, and the growth
+// per connection, least first, as a ratio to the reference server's.
+func WriteIdleTable(w io.Writer, runs []result.Run, reference string, f Format) error {
+	sorted := slices.Clone(runs)
+	slices.SortStableFunc(sorted, func(a, b result.Run) int {
+		if (a.Error == "") != (b.Error == "") {
+			if a.Error == "" {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.IdleRSSPerConn, b.IdleRSSPerConn)
+	})
+	var ref float64
+	for _, r := range sorted {
+		if r.Server == reference && r.Error == "" {
+			ref = r.IdleRSSPerConn
+		}
+	}
+	head := idleColumns(reference)
+	lines := [][]string{head}
+	for _, r := range sorted {
+		name := r.Server
+		if r.Kind == result.Baseline {
+			name += " (baseline)"
+		}
+		if r.Error != "" {
+			lines = append(lines, []string{name, strconv.Itoa(r.IdleConns), "failed", "", "", ""})
+			continue
+		}
+		lines = append(lines, []string{
+			name, strconv.Itoa(r.IdleConns),
+			MiB(float64(r.IdleRSSBeforeBytes)), MiB(float64(r.IdleRSSAfterBytes)),
+			strconv.FormatFloat(r.IdleRSSPerConn, 'f', 0, 64), Ratio(ratio(r.IdleRSSPerConn, ref)),
+		})
+	}
+	if f == Markdown {
+		var b strings.Builder
+		b.WriteString("| " + strings.Join(head, " | ") + " |\n")
+		b.WriteString("|" + strings.Repeat("---|", len(head)) + "\n")
+		for _, l := range lines[1:] {
+			b.WriteString("| " + strings.Join(l, " | ") + " |\n")
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	_, err := io.WriteString(w, aligned(lines))
+	return err
+}
+
+// writeLoadTable writes the load runs' table (see WriteTable).
+func writeLoadTable(w io.Writer, runs []result.Run, reference string, f Format) error {
 	groups := Groups(runs, reference)
 	head := columns(reference)
 	switch f {

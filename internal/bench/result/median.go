@@ -13,6 +13,9 @@ import (
 // Requests/Seconds, nor RequestsPerCPUSec Requests/ServerCPUSeconds.
 // Requests and PeakRSSBytes are rounded to whole numbers.
 //
+// An idle run's figures (IdleRSSBeforeBytes, IdleRSSAfterBytes,
+// IdleRSSPerConn) are medians too.
+//
 // Counts of failures are summed instead of taken the median of, so that
 // none is hidden: Errors (kind by kind), Non2xx and Reconnects. The server
 // figures (ServerCPUSeconds, RequestsPerCPUSec, PeakRSSBytes) are medians
@@ -70,6 +73,12 @@ func Median(runs []Run) Run {
 		m.PeakRSSBytes = int64(math.Round(medianOf(known, func(r Run) float64 { return float64(r.PeakRSSBytes) })))
 	}
 	m.Wrk = medianWrk(ok)
+	if first.Idle() {
+		m.IdleConns = first.IdleConns
+		m.IdleRSSBeforeBytes = int64(math.Round(medianOf(ok, func(r Run) float64 { return float64(r.IdleRSSBeforeBytes) })))
+		m.IdleRSSAfterBytes = int64(math.Round(medianOf(ok, func(r Run) float64 { return float64(r.IdleRSSAfterBytes) })))
+		m.IdleRSSPerConn = medianOf(ok, func(r Run) float64 { return r.IdleRSSPerConn })
+	}
 	return m
 }
 

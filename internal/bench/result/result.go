@@ -86,6 +86,19 @@ type Run struct {
 	// Error says why the run failed, when --keep-going went on after it.
 	// In a row merged from rounds it is set only when every round failed.
 	Error string `json:"error,omitempty"`
+	// IdleConns is set only for an idle run (--idle; Pipeline 0, Conns
+	// the same count): how many keep-alive connections, each after one
+	// request and its response, the server held open and silent while
+	// its resident set was measured.
+	IdleConns int `json:"idle_conns,omitempty"`
+	// IdleRSSBeforeBytes and IdleRSSAfterBytes are the server's resident
+	// set (VmRSS) before the idle connections opened (after one warm-up
+	// request) and once they were all open and settled.
+	IdleRSSBeforeBytes int64 `json:"idle_rss_before_bytes,omitempty"`
+	IdleRSSAfterBytes  int64 `json:"idle_rss_after_bytes,omitempty"`
+	// IdleRSSPerConn is the growth of the resident set per idle
+	// connection, in bytes: (after - before) / IdleConns.
+	IdleRSSPerConn float64 `json:"idle_rss_per_conn_bytes,omitempty"`
 	// Round is the round (from 1) that measured this run, in a bench of
 	// several rounds; 0 otherwise.
 	Round int `json:"round,omitempty"`
@@ -96,6 +109,9 @@ type Run struct {
 	// of the medians.
 	FailedRounds int `json:"failed_rounds,omitempty"`
 }
+
+// Idle reports whether r is an idle-connection run rather than a load run.
+func (r Run) Idle() bool { return r.IdleConns > 0 }
 
 // Wrk is what wrk measured against the same server and load point, to
 // show how close the built-in load generator comes to it.
@@ -132,6 +148,9 @@ type Settings struct {
 	Workers   int      `json:"workers,omitempty"`
 	CPUPin    string   `json:"cpu_pin,omitempty"`
 	Servers   []string `json:"servers"`
+	// Idle is how many idle keep-alive connections each server was
+	// measured with (0: no idle measurement).
+	Idle int `json:"idle,omitempty"`
 	// Rounds is how many times every server ran at every point; the
 	// rows are the medians over the rounds when it is more than 1.
 	Rounds int `json:"rounds,omitempty"`

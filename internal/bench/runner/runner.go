@@ -48,6 +48,13 @@ type Plan struct {
 	Pin *cpupin.Plan
 	// ProcRoot is where /proc is mounted; empty means "/proc".
 	ProcRoot string
+	// Idle, when above 0, also measures each server's resident set per
+	// idle keep-alive connection with this many connections, in a fresh
+	// server process after its load points (see runIdle).
+	Idle int
+	// IdleSettle is how long the idle connections stay open before the
+	// resident set is read; 0 means 1 s.
+	IdleSettle time.Duration
 	// Rounds is how many times the whole list of targets runs, one round
 	// after another, each server in a fresh process every round; 0 means
 	// 1. With more than one, every run carries its Round.
@@ -116,34 +123,46 @@ func runRound(ctx context.Context, plan Plan, round int, obs Observer) ([]result
 	for _, t := range plan.Targets {
 		got, err := runTarget(ctx, plan, t, round, obs)
 		runs = append(runs, got...)
-		if err == nil {
+		if err != nil {
+			if ctx.Err() != nil || !plan.KeepGoing {
+				return runs, err
+			}
+			obs.Warning(err.Error())
+			// Record the failure for the points that did not run.
+			for _, p := range plan.Points[len(got):] {
+				r := blankRun(t, p, round)
+				r.Error = err.Error()
+				runs = append(runs, r)
+				obs.RunFinished(r)
+			}
+		}
+		if plan.Idle <= 0 {
 			continue
 		}
-		if ctx.Err() != nil || !plan.KeepGoing {
-			return runs, err
-		}
-		obs.Warning(err.Error())
-		// Record the failure for the points that did not run.
-		for _, p := range plan.Points[len(got):] {
-			r := blankRun(t, p, round)
+		r, err := runIdle(ctx, plan, t, round, obs)
+		if err != nil {
+			if ctx.Err() != nil || !plan.KeepGoing {
+				return append(runs, r), err
+			}
 			r.Error = err.Error()
-			runs = append(runs, r)
-			obs.RunFinished(r)
+			obs.Warning(err.Error())
 		}
+		runs = append(runs, r)
+		obs.RunFinished(r)
 	}
 	return runs, nil
 }
 
-// runTarget starts one server, runs every point against it, and stops it.
-// It returns the runs done, which may be fewer than the points on error.
-func runTarget(ctx context.Context, plan Plan, t Target, round int, obs Observer) (runs []result.Run, err error) {
+// startServer starts t's server on a fresh address and waits until it
+// accepts. The caller stops the returned process.
+func startServer(ctx context.Context, plan Plan, t Target) (*child.Process, string, []string, error) {
 	addr, err := listenAddr(plan.Host, plan.Port)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.Name, err)
+		return nil, "", nil, fmt.Errorf("%s: %w", t.Name, err)
 	}
 	argv, env, err := t.expand(addr)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.Name, err)
+		return nil, "", nil, fmt.Errorf("%s: %w", t.Name, err)
 	}
 	spec := child.Spec{Name: t.Name, Argv: argv, Env: env}
 	if plan.Pin != nil {
@@ -152,20 +171,105 @@ func runTarget(ctx context.Context, plan Plan, t Target, round int, obs Observer
 	}
 	proc, err := child.Start(spec)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	defer func() {
-		if serr := proc.Stop(plan.StopTimeout); serr != nil {
-			if errors.Is(serr, child.ErrKilled) {
-				obs.Warning(serr.Error())
-			} else if err == nil {
-				err = serr
-			}
-		}
-	}()
 	if err := proc.WaitReady(ctx, addr, plan.StartTimeout); err != nil {
+		_ = proc.Stop(plan.StopTimeout)
+		return nil, "", nil, err
+	}
+	return proc, addr, argv, nil
+}
+
+// stopServer stops proc, turning a kill into a warning and any other
+// failure into *err when nothing failed before.
+func stopServer(plan Plan, proc *child.Process, obs Observer, err *error) {
+	if serr := proc.Stop(plan.StopTimeout); serr != nil {
+		if errors.Is(serr, child.ErrKilled) {
+			obs.Warning(serr.Error())
+		} else if *err == nil {
+			*err = serr
+		}
+	}
+}
+
+// runIdle measures what idle keep-alive connections cost a fresh server
+// process: its resident set (VmRSS) after one warm-up connection made a
+// request and closed, then again once plan.Idle connections have each made
+// one request, read the response and stayed open and silent for
+// plan.IdleSettle. The difference per connection is the figure.
+func runIdle(ctx context.Context, plan Plan, t Target, round int, obs Observer) (r result.Run, err error) {
+	r = result.Run{Server: t.Name, Kind: t.Kind, Conns: plan.Idle, IdleConns: plan.Idle, Round: round}
+	proc, addr, argv, err := startServer(ctx, plan, t)
+	if err != nil {
+		return r, err
+	}
+	defer stopServer(plan, proc, obs, &err)
+	r.Command = strings.Join(argv, " ")
+	obs.ServerStarted(t, addr)
+	settle := plan.IdleSettle
+	if settle <= 0 {
+		settle = time.Second
+	}
+	req := plan.Request
+	req.Host = addr
+	cfg := loadgen.IdleConfig{Addr: addr, Request: req, Conns: 1}
+	warm, err := loadgen.OpenIdle(ctx, cfg)
+	if err != nil {
+		return r, fmt.Errorf("%s idle warm-up: %w", t.Name, err)
+	}
+	warm.Close()
+	if err := sleep(ctx, settle/2); err != nil {
+		return r, err
+	}
+	before, err := procstat.Group(plan.ProcRoot, proc.PID())
+	if err != nil {
+		return r, fmt.Errorf("%s idle: %w", t.Name, err)
+	}
+	cfg.Conns = plan.Idle
+	set, err := loadgen.OpenIdle(ctx, cfg)
+	if err != nil {
+		return r, fmt.Errorf("%s with %d idle connections: %w", t.Name, plan.Idle, err)
+	}
+	defer set.Close()
+	if err := sleep(ctx, settle); err != nil {
+		return r, err
+	}
+	if err := proc.Alive(); err != nil {
+		return r, fmt.Errorf("%s with %d idle connections: %w", t.Name, plan.Idle, err)
+	}
+	after, err := procstat.Group(plan.ProcRoot, proc.PID())
+	if err != nil {
+		return r, fmt.Errorf("%s idle: %w", t.Name, err)
+	}
+	r.IdleRSSBeforeBytes, r.IdleRSSAfterBytes = before.RSS, after.RSS
+	r.IdleRSSPerConn = float64(after.RSS-before.RSS) / float64(plan.Idle)
+	r.PeakRSSBytes = after.PeakRSS
+	return r, nil
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("idle: %w", ctx.Err())
+	}
+}
+
+// runTarget starts one server, runs every point against it, and stops it.
+// It returns the runs done, which may be fewer than the points on error.
+func runTarget(ctx context.Context, plan Plan, t Target, round int, obs Observer) (runs []result.Run, err error) {
+	if len(plan.Points) == 0 {
+		return nil, nil
+	}
+	proc, addr, argv, err := startServer(ctx, plan, t)
+	if err != nil {
 		return nil, err
 	}
+	defer stopServer(plan, proc, obs, &err)
 	obs.ServerStarted(t, addr)
 	command := strings.Join(argv, " ")
 	for _, p := range plan.Points {

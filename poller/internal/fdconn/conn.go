@@ -24,14 +24,12 @@ type Armer interface {
 type Conn struct {
 	armer  Armer
 	ctx    any
-	remote unix.Sockaddr
-	local  net.Addr
-	raddr  net.Addr
+	remote SockAddr
+	fd     int32
+	gen    uint32
 	// closed is set by Close before the descriptor is closed, so the event
 	// loop drops a late event for it.
 	closed atomic.Bool
-	fd     int
-	gen    uint32
 	// interest is what the registration is armed for, for backends that
 	// keep registrations armed (poller.Options.Inline); owner-only.
 	interest poller.Interest
@@ -46,11 +44,17 @@ type Conn struct {
 // New returns a Conn for an accepted descriptor. gen distinguishes it from
 // earlier connections that had the same descriptor number.
 func New(fd int, gen uint32, remote unix.Sockaddr, a Armer) *Conn {
-	return &Conn{fd: fd, gen: gen, remote: remote, armer: a}
+	return NewWithAddr(fd, gen, SockAddrOf(remote), a)
+}
+
+// NewWithAddr is New for a peer address already in a SockAddr (see
+// AcceptAddr).
+func NewWithAddr(fd int, gen uint32, remote SockAddr, a Armer) *Conn {
+	return &Conn{fd: int32(fd), gen: gen, remote: remote, armer: a}
 }
 
 // FD returns the socket descriptor.
-func (c *Conn) FD() int { return c.fd }
+func (c *Conn) FD() int { return int(c.fd) }
 
 // Gen returns the connection's generation.
 func (c *Conn) Gen() uint32 { return c.gen }
@@ -79,7 +83,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		n, err := unix.Read(c.fd, p)
+		n, err := unix.Read(int(c.fd), p)
 		c.more = err == nil && n == len(p)
 		switch {
 		case err == nil && n > 0:
@@ -100,7 +104,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) Write(p []byte) (int, error) {
 	written := 0
 	for written < len(p) {
-		n, err := unix.Write(c.fd, p[written:])
+		n, err := unix.Write(int(c.fd), p[written:])
 		if n > 0 {
 			written += n
 		}
@@ -126,7 +130,7 @@ func (c *Conn) Arm(i poller.Interest) error {
 
 // CloseWrite implements poller.Conn.
 func (c *Conn) CloseWrite() error {
-	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+	if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
@@ -138,7 +142,7 @@ func (c *Conn) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return poller.ErrClosed
 	}
-	if err := unix.Close(c.fd); err != nil {
+	if err := unix.Close(int(c.fd)); err != nil {
 		return fmt.Errorf("close: %w", err)
 	}
 	return nil
@@ -150,28 +154,19 @@ func (c *Conn) SetContext(v any) { c.ctx = v }
 // Context implements poller.Conn.
 func (c *Conn) Context() any { return c.ctx }
 
-// LocalAddr implements poller.Conn. The address is asked of the kernel on
-// first use, so connections that never ask cost nothing.
-func (c *Conn) LocalAddr() net.Addr {
-	if c.local == nil {
-		c.local = LocalAddr(c.fd, nil)
-	}
-	return c.local
-}
+// LocalAddr implements poller.Conn. The address is asked of the kernel at
+// each call and not kept: an idle connection holds no addresses, and those
+// that never ask cost nothing.
+func (c *Conn) LocalAddr() net.Addr { return LocalAddr(int(c.fd), nil) }
 
-// RemoteAddr implements poller.Conn. The address is converted on first use,
-// so connections that never ask cost nothing.
-func (c *Conn) RemoteAddr() net.Addr {
-	if c.raddr == nil {
-		c.raddr = SockaddrToTCP(c.remote)
-	}
-	return c.raddr
-}
+// RemoteAddr implements poller.Conn. The address is converted at each call
+// and not kept, for the same reason: only its bytes are.
+func (c *Conn) RemoteAddr() net.Addr { return c.remote.TCP() }
 
 // SocketError returns the pending error on the socket (SO_ERROR), for the
 // cause of an error event.
 func (c *Conn) SocketError() error {
-	v, err := unix.GetsockoptInt(c.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	v, err := unix.GetsockoptInt(int(c.fd), unix.SOL_SOCKET, unix.SO_ERROR)
 	if err != nil {
 		return fmt.Errorf("getsockopt SO_ERROR: %w", err)
 	}

@@ -121,9 +121,13 @@ const (
 
 // ClassifyAcceptError maps an accept error to the action to take.
 func ClassifyAcceptError(err error) AcceptAction {
-	var errno unix.Errno
-	if !errors.As(err, &errno) {
-		return AcceptFatal
+	errno, ok := err.(unix.Errno) // the usual case, without an allocation
+	if !ok {
+		var wrapped unix.Errno
+		if !errors.As(err, &wrapped) {
+			return AcceptFatal
+		}
+		errno = wrapped
 	}
 	switch errno {
 	case unix.EAGAIN:

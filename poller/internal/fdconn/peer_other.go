@@ -21,6 +21,6 @@ func (c *Conn) PeerGone() bool {
 		return true
 	}
 	var b [1]byte
-	m, _, err := unix.Recvfrom(c.fd, b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	m, _, err := unix.Recvfrom(int(c.fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 	return err == nil && m == 0
 }
