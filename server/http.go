@@ -90,7 +90,7 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	hx := &httpExchange{}
 	r := c.httpRequest(req, hx)
 
-	hx.ctx.local = c.pc.LocalAddr()
+	hx.ctx.pc = c.pc
 	hx.ctx.start = c.srv.now.Load()
 	c.hctx.Store(&hx.ctx)
 	r = r.WithContext(&hx.ctx)
@@ -114,7 +114,7 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	}
 	ok = c.callHTTP(a.h, w, r)
 	c.hctx.Store(nil)
-	hx.ctx.cancel(context.Canceled)
+	hx.ctx.handlerReturned()
 	if !ok {
 		hx.body.close()
 		w.done = true

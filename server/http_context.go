@@ -15,13 +15,15 @@ import (
 // (Close, or Shutdown whose context ended). It allocates its Done channel
 // only when asked for.
 type requestContext struct {
-	local net.Addr
-	start int64 // loop clock when the handler started
+	pc    localAddrer // asked for the local address on first use
+	start int64       // loop clock when the handler started
 
-	mu    sync.Mutex
-	done  chan struct{}
-	err   error
-	after []*afterFunc
+	local     net.Addr
+	localDone bool // looked up, or the handler returned
+	mu        sync.Mutex
+	done      chan struct{}
+	err       error
+	after     []*afterFunc
 }
 
 // afterFunc is one function registered with AfterFunc.
@@ -62,12 +64,24 @@ func (x *requestContext) Err() error {
 // Value implements context.Context with the keys net/http provides:
 // http.LocalAddrContextKey. http.ServerContextKey has no *http.Server to
 // return and yields nil.
+//
+// The local address costs a system call, so it is looked up on first use,
+// which must be while the handler runs (later it is nil unless it was
+// asked for before).
 func (x *requestContext) Value(key any) any {
-	if key == http.LocalAddrContextKey {
-		return x.local
+	if key != http.LocalAddrContextKey {
+		return nil
 	}
-	return nil
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.localDone {
+		x.local, x.localDone = x.pc.LocalAddr(), true
+	}
+	return x.local
 }
+
+// localAddrer is the part of poller.Conn the context needs.
+type localAddrer interface{ LocalAddr() net.Addr }
 
 // AfterFunc lets context.AfterFunc and context.WithCancel register without
 // starting a goroutine per derived context (the context package looks for
@@ -91,6 +105,15 @@ func (x *requestContext) AfterFunc(f func()) (stop func() bool) {
 		a.stopped = true
 		return true
 	}
+}
+
+// handlerReturned cancels the context and stops later local-address
+// lookups: the connection may be closed and its descriptor reused.
+func (x *requestContext) handlerReturned() {
+	x.mu.Lock()
+	x.localDone = true
+	x.mu.Unlock()
+	x.cancel(context.Canceled)
 }
 
 // cancel ends the context with err (the first call wins).
