@@ -103,7 +103,11 @@
 //     input (pipelining without reading the answers) has its input past
 //     Config.MaxPendingInput discarded, and is disconnected once the
 //     requests before the limit are answered; epoll would instead stop
-//     reading and let TCP hold the client back.
+//     reading and let TCP hold the client back. The same holds for an
+//     upload read by a handler with server.Config.StreamBodies: the part
+//     the handler has not consumed yet must fit in MaxPendingInput, so a
+//     client that uploads faster than the handler reads is cut off; raise
+//     the limit or use another backend for large uploads.
 //   - No half-close: netpoll closes a connection when the peer shuts down
 //     its sending side, so a client that half-closes after its request
 //     cannot be answered, and Conn.CloseWrite returns an error wrapping
