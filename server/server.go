@@ -140,6 +140,12 @@ func (s *Server) Serve() error {
 		s.mu.Unlock()
 		return errors.New("server: Serve called twice")
 	}
+	if s.poll == nil {
+		// A Shutdown or Close ran between Listen and here, saw no
+		// Serve yet, and closed the poller.
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
 	s.serve = true
 	s.mu.Unlock()
 	defer close(s.done)

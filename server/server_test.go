@@ -109,3 +109,25 @@ func TestShutdownBeforeServe(t *testing.T) {
 		t.Fatalf("Serve after Shutdown: %v, want ErrServerClosed", err)
 	}
 }
+
+// TestShutdownRacingServe shuts servers down while Serve is starting: Serve
+// must return ErrServerClosed, never use the poller Shutdown closed.
+func TestShutdownRacingServe(t *testing.T) {
+	for range 200 {
+		srv, err := server.New(server.Config{Addr: "127.0.0.1:0", Workers: 1}, server.HandlerFunc(suite.Handler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := srv.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve() }()
+		if err := srv.Shutdown(context.Background()); err != nil {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		if err := <-served; !errors.Is(err, server.ErrServerClosed) {
+			t.Fatalf("Serve: %v, want ErrServerClosed", err)
+		}
+	}
+}
