@@ -229,6 +229,28 @@ func (c *conn) requestURL(req *protocol.Request, u *url.URL, a *arena) *url.URL 
 	return parsed
 }
 
+// remoteAppender is implemented by connections that format the peer's
+// address without allocating (poller/internal/fdconn).
+type remoteAppender interface{ AppendRemoteAddr([]byte) []byte }
+
+// appendAddr appends addr as net.TCPAddr.String formats it.
+func appendAddr(b []byte, addr net.Addr) []byte {
+	switch addr := addr.(type) {
+	case *net.TCPAddr:
+		ip, ok := netip.AddrFromSlice(addr.IP)
+		if !ok {
+			return append(b, addr.String()...)
+		}
+		if addr.IP.To4() != nil {
+			ip = ip.Unmap() // net.IP prints mapped IPv4 addresses as IPv4
+		}
+		return netip.AddrPortFrom(ip.WithZone(addr.Zone), uint16(addr.Port)).AppendTo(b)
+	case nil:
+		return b
+	}
+	return append(b, addr.String()...)
+}
+
 // arena copies the request's strings out of the connection buffer: the
 // header section becomes one string, and every string inside it becomes a
 // slice of that string.
@@ -243,20 +265,10 @@ type arena struct {
 func (c *conn) newArena(req *protocol.Request) (arena, string) {
 	head := req.Head()
 	b := append(c.ex.scratch[:0], head...)
-	switch addr := c.pc.RemoteAddr().(type) {
-	case *net.TCPAddr:
-		ip, ok := netip.AddrFromSlice(addr.IP)
-		if !ok {
-			b = append(b, addr.String()...)
-			break
-		}
-		if addr.IP.To4() != nil {
-			ip = ip.Unmap() // net.IP prints mapped IPv4 addresses as IPv4
-		}
-		b = netip.AddrPortFrom(ip.WithZone(addr.Zone), uint16(addr.Port)).AppendTo(b)
-	case nil:
-	default:
-		b = append(b, addr.String()...)
+	if ra, ok := c.pc.(remoteAppender); ok {
+		b = ra.AppendRemoteAddr(b)
+	} else {
+		b = appendAddr(b, c.pc.RemoteAddr())
 	}
 	c.ex.scratch = b
 	s := string(b)

@@ -4,6 +4,7 @@ package fdconn
 
 import (
 	"net"
+	"net/netip"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,3 +61,26 @@ func (a SockAddr) TCP() net.Addr {
 	}
 	return nil
 }
+
+// AppendText appends the address as net.TCPAddr.String formats it
+// ("1.2.3.4:80", "[::1]:80"), without allocating unless it has an IPv6
+// zone, whose interface name must be looked up.
+func (a SockAddr) AppendText(dst []byte) []byte {
+	switch {
+	case a.family == 4:
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte(a.ip[:4])), a.port).AppendTo(dst)
+	case a.family == 6 && a.zone == 0:
+		ip := netip.AddrFrom16(a.ip)
+		if ip.Is4In6() {
+			ip = ip.Unmap() // net.IP prints mapped IPv4 addresses as IPv4
+		}
+		return netip.AddrPortFrom(ip, a.port).AppendTo(dst)
+	case a.family == 6:
+		return append(dst, a.TCP().String()...)
+	}
+	return dst
+}
+
+// AppendRemoteAddr appends the peer's address as RemoteAddr().String()
+// would, without allocating (see SockAddr.AppendText).
+func (c *Conn) AppendRemoteAddr(dst []byte) []byte { return c.remote.AppendText(dst) }
