@@ -8,36 +8,59 @@ import "sync"
 // output): a request or a response of the usual size fits.
 const bufferSize = 4 << 10
 
-// The pool holds array pointers, so putting a buffer back allocates nothing.
-var bufferPool = sync.Pool{New: func() any { return new([bufferSize]byte) }}
+// buffer is a connection's input or output buffer. A connection keeps one
+// pointer per buffer (nil when it has none) instead of a slice and its
+// offset, so an idle connection stays small.
+type buffer struct {
+	b   []byte
+	off int // output: the bytes already sent
+}
+
+// The pool holds buffers of capacity bufferSize with their headers, so
+// putting one back allocates nothing.
+var bufferPool = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, bufferSize)} }}
 
 // getBuffer returns an empty buffer with room for at least n bytes.
-func getBuffer(n int) []byte {
+func getBuffer(n int) *buffer {
 	if n > bufferSize {
-		return make([]byte, 0, n)
+		return &buffer{b: make([]byte, 0, n)}
 	}
-	return bufferPool.Get().(*[bufferSize]byte)[:0]
+	return bufferPool.Get().(*buffer)
 }
 
-// putBuffer returns a pooled buffer; others go to the collector.
-func putBuffer(b []byte) {
-	if cap(b) != bufferSize {
+// putBuffer returns a pooled buffer (nil is ignored); others go to the
+// collector.
+func putBuffer(b *buffer) {
+	if b == nil || cap(b.b) != bufferSize {
 		return
 	}
-	bufferPool.Put((*[bufferSize]byte)(b[:bufferSize]))
+	b.b, b.off = b.b[:0], 0
+	bufferPool.Put(b)
 }
 
-// appendInput appends b to pending input, moving it to a larger buffer
+// size returns the number of bytes in b, 0 for nil.
+func (b *buffer) size() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.b)
+}
+
+// appendInput appends p to pending input, moving it to a larger buffer
 // when it outgrows its own.
-func appendInput(in, b []byte) []byte {
+func appendInput(in *buffer, p []byte) *buffer {
 	if in == nil {
-		in = getBuffer(len(b))
+		in = getBuffer(len(p))
 	}
-	if len(in)+len(b) > cap(in) {
-		grown := make([]byte, len(in), 2*(len(in)+len(b)))
-		copy(grown, in)
-		putBuffer(in)
-		in = grown
+	if len(in.b)+len(p) > cap(in.b) {
+		grown := make([]byte, len(in.b), 2*(len(in.b)+len(p)))
+		copy(grown, in.b)
+		if cap(in.b) == bufferSize {
+			putBuffer(in)
+			in = new(buffer)
+		}
+		in.b = grown
 	}
-	return append(in, b...)
+	in.b = append(in.b, p...)
+	return in
 }

@@ -3,6 +3,7 @@
 package iouring
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,44 +17,86 @@ import (
 
 // conn is the poller.Conn of one accepted socket.
 //
-// Its fields fall in three groups. state, sendBusy and the descriptor are
-// shared (see state_linux.go for the word's protocol). The owner's fields
-// are touched only by whoever holds the connection (package poller's
-// ownership). The loop's fields are touched only by the event loop.
+// Its fields fall in three groups. state (with its sendBit) and the
+// descriptor are shared (see state_linux.go for the word's protocol). The
+// owner's fields are touched only by whoever holds the connection (package
+// poller's ownership). The loop's fields are touched only by the event
+// loop. The connection is kept small (80 bytes, as fdconn.Conn): an idle
+// one holds no buffer, no address and no error value (bench --idle).
 //
 // The output buffer out moves between the two: the owner fills it and sets
-// sendBusy; from then on it is the loop's (the kernel reads it) until the
-// loop clears sendBusy after the last send completes.
+// sendBit; from then on it is the loop's (the kernel reads it) until the
+// loop clears sendBit after the last send completes.
 type conn struct {
-	p     *Poller
+	p   *Poller
+	ctx any // owner's
+
+	// addrs caches LocalAddr and RemoteAddr (owner's); nil until asked.
+	addrs *addrCache
+
+	// out is the output being sent, shared by hand-over (see above).
+	out *buffer
+	// Loop's buffers. pending: input received, not yet handed over. lent:
+	// input handed over as Event.Data; the owner gives it back at Arm.
+	pending, lent *buffer
+
+	// state is the word of state_linux.go; its sendBit says output is
+	// queued in out and being sent by the ring (set by the owner, cleared
+	// by the loop).
 	state atomic.Uint32
-	// sendBusy: output is queued in out and being sent by the ring. Set by
-	// the owner, cleared by the loop.
-	sendBusy atomic.Bool
-	fd       int
-	gen      uint32
-
-	// Owner's fields.
-	ctx           any
-	local, remote net.Addr
-
-	// Shared by hand-over (see above).
-	out    []byte
-	outOff int
+	fd    int32
+	gen   uint32
 
 	// Loop's fields.
-	err      error  // why the connection failed (published by failBit)
-	pending  []byte // input received, not yet handed over
-	lent     []byte // input handed over as Event.Data; the owner gives it back at Arm
-	closeAt  int64  // end of the close grace (Unix ns), while closing with output in flight
-	inflight int32  // submitted entries whose last completion is still to come
+	inflight int16 // submitted entries whose last completion is still to come
+	// errno and errOp say why the connection failed (published by
+	// failBit); failure builds the error.
+	errno uint16
+	errOp errOp
 	// recvOn: a multishot receive is in flight; recvStop: it is being
 	// cancelled because pending reached MaxPendingInput.
 	recvOn, recvStop bool
 	sendOn           bool // a send is in flight
 	shutWr           bool // CloseWrite waits for the send in flight
+	graced           bool // closing with output in flight, within the close grace (see Poller.grace)
 	closing          bool // Close was processed; the descriptor closes when inflight is 0
 	done             bool // the descriptor is closed
+}
+
+// addrCache holds a connection's addresses once asked for.
+type addrCache struct {
+	local, remote net.Addr
+}
+
+// errOp is the operation that failed a connection.
+type errOp uint8
+
+const (
+	errNone errOp = iota
+	errRecv
+	errSend
+	errQueueFull
+)
+
+// errSendQueueFull is failure's error for errQueueFull.
+var errSendQueueFull = errors.New("iouring: send: submission queue full")
+
+// fail records why the connection failed; failBit publishes it.
+func (c *conn) fail(op errOp, errno unix.Errno) {
+	c.errOp, c.errno = op, uint16(errno)
+}
+
+// failure returns why the connection failed, nil if it did not.
+func (c *conn) failure() error {
+	switch c.errOp {
+	case errRecv:
+		return fmt.Errorf("iouring: receive: %w", unix.Errno(c.errno))
+	case errSend:
+		return fmt.Errorf("iouring: send: %w", unix.Errno(c.errno))
+	case errQueueFull:
+		return errSendQueueFull
+	}
+	return nil
 }
 
 var _ poller.Conn = (*conn)(nil)
@@ -70,7 +113,7 @@ func (c *conn) Read(b []byte) (int, error) {
 	case len(b) == 0, s&dataBit != 0:
 		return 0, poller.ErrWouldBlock
 	case s&failBit != 0:
-		return 0, c.err
+		return 0, c.failure()
 	case s&hupBit != 0:
 		return 0, io.EOF
 	}
@@ -90,15 +133,15 @@ func (c *conn) Write(b []byte) (int, error) {
 		return 0, poller.ErrClosed
 	case len(b) == 0:
 		return 0, nil
-	case c.sendBusy.Load():
+	case s&sendBit != 0:
 		return 0, poller.ErrWouldBlock
 	case s&failBit != 0:
-		return 0, c.err
+		return 0, c.failure()
 	}
 	sent := 0
 	if c.p.cfg.DirectWrites {
 		for sent < len(b) {
-			n, err := unix.Write(c.fd, b[sent:])
+			n, err := unix.Write(int(c.fd), b[sent:])
 			if n > 0 {
 				sent += n
 			}
@@ -116,9 +159,10 @@ func (c *conn) Write(b []byte) (int, error) {
 	}
 	rest := b[sent:]
 	n := min(len(rest), c.p.cfg.MaxPendingOutput)
-	c.out = append(getBuffer(n), rest[:n]...)
-	c.outOff = 0
-	c.sendBusy.Store(true)
+	out := getBuffer(n)
+	out.b = append(out.b, rest[:n]...)
+	c.out = out
+	c.state.Or(sendBit)
 	c.p.post(op{c: c, kind: reqSend})
 	if n < len(rest) {
 		return sent + n, poller.ErrWouldBlock
@@ -143,7 +187,7 @@ func (c *conn) Arm(i poller.Interest) error {
 		putBuffer(c.lent)
 		c.lent = nil
 	}
-	if hit := ownerArm(&c.state, i, !c.sendBusy.Load()); hit != 0 {
+	if hit := ownerArm(&c.state, i, c.state.Load()&sendBit == 0); hit != 0 {
 		c.p.post(op{c: c, kind: reqReport, interest: hit})
 	}
 	return nil
@@ -156,11 +200,11 @@ func (c *conn) CloseWrite() error {
 	if c.state.Load()&closedBit != 0 {
 		return poller.ErrClosed
 	}
-	if c.sendBusy.Load() {
+	if c.state.Load()&sendBit != 0 {
 		c.p.post(op{c: c, kind: reqShutWr})
 		return nil
 	}
-	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+	if err := unix.Shutdown(int(c.fd), unix.SHUT_WR); err != nil {
 		return fmt.Errorf("iouring: shutdown: %w", err)
 	}
 	return nil
@@ -189,23 +233,34 @@ func (c *conn) Context() any { return c.ctx }
 
 // LocalAddr implements poller.Conn; asked of the kernel on first use.
 func (c *conn) LocalAddr() net.Addr {
-	if c.local == nil {
-		c.local = fdconn.LocalAddr(c.fd, nil)
+	a := c.cachedAddrs()
+	if a.local == nil {
+		a.local = fdconn.LocalAddr(int(c.fd), nil)
 	}
-	return c.local
+	return a.local
 }
 
 // RemoteAddr implements poller.Conn; asked of the kernel on first use
 // (multishot accept does not report the peer's address).
 func (c *conn) RemoteAddr() net.Addr {
-	if c.remote == nil {
-		sa, err := unix.Getpeername(c.fd)
+	a := c.cachedAddrs()
+	if a.remote == nil {
+		sa, err := unix.Getpeername(int(c.fd))
 		if err != nil {
 			return &net.TCPAddr{} // the peer is gone; ask again later
 		}
-		c.remote = fdconn.SockaddrToTCP(sa)
+		a.remote = fdconn.SockaddrToTCP(sa)
 	}
-	return c.remote
+	return a.remote
+}
+
+// cachedAddrs returns the address cache, made at the first call: an idle
+// connection whose addresses nobody asked for holds none.
+func (c *conn) cachedAddrs() *addrCache {
+	if c.addrs == nil {
+		c.addrs = new(addrCache)
+	}
+	return c.addrs
 }
 
 var _ poller.PeerChecker = (*conn)(nil)

@@ -79,6 +79,13 @@ const (
 	reqClose
 )
 
+// graceEntry is a connection closed with output in flight, and the end
+// of its close grace (Unix ns).
+type graceEntry struct {
+	c  *conn
+	at int64
+}
+
 // op is a request from a connection's owner to the event loop, which alone
 // touches the submission queue.
 type op struct {
@@ -119,9 +126,9 @@ type Poller struct {
 	locked      bool // start locked the loop's goroutine to its thread
 	conns       fdconn.Table[conn]
 	spare       []op
-	carry       []op    // reports that did not fit in a Wait's events
-	resubmit    []*conn // connections to receive on again after a batch
-	grace       []*conn // closed with output in flight
+	carry       []op         // reports that did not fit in a Wait's events
+	resubmit    []*conn      // connections to receive on again after a batch
+	grace       []graceEntry // closed with output in flight
 	lfd         int
 	gen         uint32
 	acceptOn    bool // the multishot accept is in flight
@@ -385,7 +392,7 @@ func (p *Poller) apply(ops []op, events []poller.Event, out int) int {
 			if c.sendOn {
 				c.shutWr = true
 			} else if !c.done {
-				_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+				_ = unix.Shutdown(int(c.fd), unix.SHUT_WR)
 			}
 		case reqClose:
 			p.closeConn(c, o.interest)
@@ -402,16 +409,16 @@ func (p *Poller) report(c *conn, hit poller.Interest) (poller.Event, bool) {
 	case s&closedBit != 0 || c.closing:
 		return poller.Event{}, false
 	case s&failBit != 0:
-		return poller.Event{Kind: poller.EventClosed, Conn: c, Err: c.err}, true
+		return poller.Event{Kind: poller.EventClosed, Conn: c, Err: c.failure()}, true
 	case hit == poller.Writable:
 		return poller.Event{Kind: poller.EventWritable, Conn: c}, true
 	}
 	ev := poller.Event{Kind: poller.EventReadable, Conn: c}
-	if len(c.pending) > 0 {
+	if c.pending.size() > 0 {
 		// lent is nil: the owner gave the last one back when it armed.
 		c.lent, c.pending = c.pending, nil
 		c.state.And(^uint32(dataBit))
-		ev.Data = c.lent
+		ev.Data = c.lent.b
 		p.maybeRecv(c) // receiving may have stopped at MaxPendingInput
 	}
 	return ev, true
@@ -492,13 +499,14 @@ func (p *Poller) afterBatch() {
 	if len(p.grace) > 0 {
 		now := time.Now().UnixNano()
 		kept := p.grace[:0]
-		for _, c := range p.grace {
+		for _, g := range p.grace {
+			c := g.c
 			switch {
 			case c.done || !c.sendOn:
-			case now >= c.closeAt:
+			case !c.graced || now >= g.at:
 				p.cancelAll(c)
 			default:
-				kept = append(kept, c)
+				kept = append(kept, g)
 			}
 		}
 		clear(p.grace[len(kept):])
@@ -577,7 +585,7 @@ func (p *Poller) onAccept(e *cqe, ev *poller.Event) bool {
 	}
 	_ = fdconn.SetNoDelay(fd)
 	p.gen++
-	c := &conn{p: p, fd: fd, gen: p.gen}
+	c := &conn{p: p, fd: int32(fd), gen: p.gen}
 	c.state.Store(uint32(poller.Readable)) // EventOpened: armed for reading
 	p.conns.Put(fd, c)
 	p.maybeRecv(c)
@@ -622,7 +630,7 @@ func (p *Poller) resumeAccepting(timeout time.Duration) time.Duration {
 // maybeRecv starts a multishot receive on c unless one runs, the
 // connection is ending, or its pending input is at the limit.
 func (p *Poller) maybeRecv(c *conn) {
-	if c.recvOn || c.closing || len(c.pending) >= p.cfg.MaxPendingInput {
+	if c.recvOn || c.closing || c.pending.size() >= p.cfg.MaxPendingInput {
 		return
 	}
 	if c.state.Load()&(hupBit|failBit|closedBit) != 0 {
@@ -634,11 +642,11 @@ func (p *Poller) maybeRecv(c *conn) {
 		return
 	}
 	s.opcode = opRecv
-	s.fd = int32(c.fd)
+	s.fd = c.fd
 	s.ioprio = recvMultishot
 	s.flags = sqeBufferSelect
 	s.bufGroup = bufGroup
-	s.userData = ud(udRecv, c.fd, c.gen)
+	s.userData = ud(udRecv, int(c.fd), c.gen)
 	c.recvOn, c.recvStop = true, false
 	c.inflight++
 }
@@ -671,7 +679,7 @@ func (p *Poller) onRecv(c *conn, e *cqe, ev *poller.Event) bool {
 			// by the kernel: receive again when there is room.
 		default:
 			if !c.closing {
-				c.err = fmt.Errorf("iouring: receive: %w", errno)
+				c.fail(errRecv, errno)
 				set |= failBit
 			}
 		}
@@ -683,10 +691,10 @@ func (p *Poller) onRecv(c *conn, e *cqe, ev *poller.Event) bool {
 	if !more && set&(hupBit|failBit) == 0 {
 		p.resubmit = append(p.resubmit, c)
 	}
-	if c.recvOn && !c.recvStop && len(c.pending) >= p.cfg.MaxPendingInput {
+	if c.recvOn && !c.recvStop && c.pending.size() >= p.cfg.MaxPendingInput {
 		// Stop receiving until the owner takes the input: TCP flow
 		// control then holds the client back, as with epoll.
-		p.cancel(ud(udRecv, c.fd, c.gen), ud(udCancel, c.fd, c.gen))
+		p.cancel(ud(udRecv, int(c.fd), c.gen), ud(udCancel, int(c.fd), c.gen))
 		c.recvStop = true
 		c.inflight++
 	}
@@ -715,18 +723,18 @@ func (p *Poller) cancel(target, self uint64) {
 func (p *Poller) startSend(c *conn) {
 	s := p.sqe()
 	if s == nil {
-		c.err = errors.New("iouring: send: submission queue full")
+		c.fail(errQueueFull, 0)
 		c.state.Or(failBit)
 		p.sendDone(c)
 		return
 	}
-	rest := c.out[c.outOff:]
+	rest := c.out.b[c.out.off:]
 	s.opcode = opSend
-	s.fd = int32(c.fd)
+	s.fd = c.fd
 	s.addr = uint64(uintptr(unsafe.Pointer(&rest[0])))
 	s.len = uint32(len(rest))
 	s.opFlags = unix.MSG_NOSIGNAL
-	s.userData = ud(udSend, c.fd, c.gen)
+	s.userData = ud(udSend, int(c.fd), c.gen)
 	c.sendOn = true
 	c.inflight++
 }
@@ -738,8 +746,8 @@ func (p *Poller) onSend(c *conn, e *cqe, ev *poller.Event) bool {
 	c.inflight--
 	c.sendOn = false
 	if e.res > 0 {
-		c.outOff += int(e.res)
-		if c.outOff < len(c.out) && c.state.Load()&failBit == 0 && !(c.closing && c.closeAt == 0) {
+		c.out.off += int(e.res)
+		if c.out.off < len(c.out.b) && c.state.Load()&failBit == 0 && !(c.closing && !c.graced) {
 			p.startSend(c)
 			return false
 		}
@@ -750,11 +758,11 @@ func (p *Poller) onSend(c *conn, e *cqe, ev *poller.Event) bool {
 		if e.res == 0 {
 			err = unix.EPIPE
 		}
-		c.err = fmt.Errorf("iouring: send: %w", err)
+		c.fail(errSend, err)
 		set = failBit
 	}
 	if set == 0 && c.shutWr {
-		_ = unix.Shutdown(c.fd, unix.SHUT_WR)
+		_ = unix.Shutdown(int(c.fd), unix.SHUT_WR)
 	}
 	c.shutWr = false
 	p.sendDone(c)
@@ -775,8 +783,8 @@ func (p *Poller) onSend(c *conn, e *cqe, ev *poller.Event) bool {
 // sendDone frees the output buffer and hands writing back to the owner.
 func (p *Poller) sendDone(c *conn) {
 	putBuffer(c.out)
-	c.out, c.outOff = nil, 0
-	c.sendBusy.Store(false)
+	c.out = nil
+	c.state.And(^uint32(sendBit))
 }
 
 // closeConn is the loop's half of Close: output in flight may drain for
@@ -792,10 +800,10 @@ func (p *Poller) closeConn(c *conn, armed poller.Interest) {
 	putBuffer(c.pending)
 	c.lent, c.pending = nil, nil
 	if c.sendOn && armed&poller.Writable == 0 && c.state.Load()&failBit == 0 {
-		c.closeAt = time.Now().Add(p.cfg.CloseGrace).UnixNano()
-		p.grace = append(p.grace, c)
+		c.graced = true
+		p.grace = append(p.grace, graceEntry{c: c, at: time.Now().Add(p.cfg.CloseGrace).UnixNano()})
 		if c.recvOn && !c.recvStop {
-			p.cancel(ud(udRecv, c.fd, c.gen), ud(udCancel, c.fd, c.gen))
+			p.cancel(ud(udRecv, int(c.fd), c.gen), ud(udCancel, int(c.fd), c.gen))
 			c.recvStop = true
 			c.inflight++
 		}
@@ -810,15 +818,15 @@ func (p *Poller) cancelAll(c *conn) {
 	if c.inflight == 0 || c.done {
 		return
 	}
-	c.closeAt = 0 // no more grace
+	c.graced = false // no more grace
 	s := p.sqe()
 	if s == nil {
 		return
 	}
 	s.opcode = opAsyncCancel
-	s.fd = int32(c.fd)
+	s.fd = c.fd
 	s.opFlags = cancelFD | cancelAll
-	s.userData = ud(udCancel, c.fd, c.gen)
+	s.userData = ud(udCancel, int(c.fd), c.gen)
 	c.inflight++
 }
 
@@ -829,11 +837,11 @@ func (p *Poller) maybeFinish(c *conn) {
 		return
 	}
 	c.done = true
-	if err := unix.Close(c.fd); err != nil {
+	if err := unix.Close(int(c.fd)); err != nil {
 		p.log.Debug("iouring: closing a connection", zap.Error(err))
 	}
-	if p.conns.Get(c.fd) == c {
-		p.conns.Delete(c.fd)
+	if p.conns.Get(int(c.fd)) == c {
+		p.conns.Delete(int(c.fd))
 	}
 	if c.out != nil {
 		putBuffer(c.out)

@@ -27,6 +27,8 @@ import (
 //	                    EventReadable, which the loop builds.
 //	closed              the owner called Close: the loop reports nothing
 //	                    more (checked in the same CAS that would report).
+//	send                output is queued and being sent (set by Write,
+//	                    cleared by the loop when the send is done).
 //
 // loopSignal (the loop) reports a completion: if the connection is armed
 // for it, it disarms and the loop builds the one event; otherwise it is
@@ -35,12 +37,15 @@ import (
 // owner then queues it for the loop (Poller.post). Nothing is lost and
 // nothing is reported twice; no lock is taken.
 const (
-	armedMask  = uint32(poller.Readable | poller.Writable)
-	pendShift  = 2
-	hupBit     = 1 << 4
-	failBit    = 1 << 5
-	dataBit    = 1 << 6
-	closedBit  = 1 << 7
+	armedMask = uint32(poller.Readable | poller.Writable)
+	pendShift = 2
+	hupBit    = 1 << 4
+	failBit   = 1 << 5
+	dataBit   = 1 << 6
+	closedBit = 1 << 7
+	// sendBit: a send is in flight (conn.out is the loop's); set by the
+	// owner's Write, cleared by the loop. The functions below keep it.
+	sendBit    = 1 << 8
 	persistent = hupBit | failBit | dataBit
 )
 
