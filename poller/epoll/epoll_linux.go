@@ -24,7 +24,6 @@
 package epoll
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -69,12 +68,8 @@ type Poller struct {
 	addr  net.Addr
 	raw   []unix.EpollEvent
 	conns fdconn.Table[fdconn.Conn]
-	// woken avoids an eventfd write per Wake when a wake-up is already
-	// pending.
-	woken atomic.Bool
-	// wakeMu keeps Close from closing the eventfd under a Wake that is
-	// writing to it (the descriptor number could be reused).
-	wakeMu sync.RWMutex
+	// waker is the eventfd Wake writes; nil until Open made it.
+	waker *fdconn.Waker
 	// readyMu guards ready: connections whose Arm found readiness already
 	// there, for the next Wait to report (see edgeArm). readyLen mirrors
 	// its length, so Wait checks it without the lock.
@@ -90,7 +85,6 @@ type Poller struct {
 	rc          syscall.RawConn
 	poll        parkedPoll
 	epfd        int
-	wakefd      int
 	lfd         int
 	gen         uint32
 	pausedUntil time.Time
@@ -106,7 +100,7 @@ func Open(o poller.Options) (*Poller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("epoll_create1: %w", err)
 	}
-	p := &Poller{log: o.Log(), inline: o.Inline, epfd: epfd, wakefd: -1, lfd: -1, raw: make([]unix.EpollEvent, 256)}
+	p := &Poller{log: o.Log(), inline: o.Inline, epfd: epfd, lfd: -1, raw: make([]unix.EpollEvent, 256)}
 	// An epoll descriptor is itself pollable (readable while events are
 	// ready); non-blocking, os.NewFile registers it with Go's poller.
 	if err := unix.SetNonblock(epfd, true); err != nil {
@@ -119,11 +113,11 @@ func Open(o poller.Options) (*Poller, error) {
 		_ = p.file.Close()
 		return nil, fmt.Errorf("epoll: %w", err)
 	}
-	if p.wakefd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+	if p.waker, err = fdconn.NewWaker(unix.EFD_NONBLOCK); err != nil {
 		_ = p.Close()
-		return nil, fmt.Errorf("eventfd: %w", err)
+		return nil, err
 	}
-	if err := p.ctl(unix.EPOLL_CTL_ADD, p.wakefd, unix.EPOLLIN, 0); err != nil {
+	if err := p.ctl(unix.EPOLL_CTL_ADD, p.waker.FD(), unix.EPOLLIN, 0); err != nil {
 		_ = p.Close()
 		return nil, err
 	}
@@ -187,28 +181,7 @@ func (p *Poller) Arm(c *fdconn.Conn, i poller.Interest) error {
 func (p *Poller) Addr() net.Addr { return p.addr }
 
 // Wake implements poller.Poller.
-func (p *Poller) Wake() error {
-	if !p.woken.CompareAndSwap(false, true) {
-		return nil
-	}
-	p.wakeMu.RLock()
-	defer p.wakeMu.RUnlock()
-	if p.wakefd < 0 {
-		return poller.ErrClosed
-	}
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	for {
-		_, err := unix.Write(p.wakefd, one[:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil && err != unix.EAGAIN { // EAGAIN: the counter is already non-zero
-			return fmt.Errorf("eventfd write: %w", err)
-		}
-		return nil
-	}
-}
+func (p *Poller) Wake() error { return p.waker.Wake() }
 
 // Wait implements poller.Poller.
 func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error) {
@@ -331,8 +304,8 @@ func (p *Poller) translateBatch(raw []unix.EpollEvent, events []poller.Event) in
 		e := &raw[i]
 		fd := int(e.Fd)
 		switch {
-		case fd == p.wakefd:
-			p.drainWake()
+		case fd == p.waker.FD():
+			p.waker.Drain()
 		case fd == p.lfd:
 			// Leave room for the events still to translate in this batch.
 			out += p.accept(events[out : len(events)-(len(raw)-1-i)])
@@ -387,12 +360,6 @@ func translate(c *fdconn.Conn, flags uint32) poller.Event {
 	default:
 		return poller.Event{Kind: poller.EventWritable, Conn: c}
 	}
-}
-
-func (p *Poller) drainWake() {
-	var buf [8]byte
-	_, _ = unix.Read(p.wakefd, buf[:])
-	p.woken.Store(false)
 }
 
 // accept takes up to len(events) connections from the listener's queue.
@@ -485,15 +452,11 @@ func (p *Poller) StopAccepting() error {
 
 // Close implements poller.Poller.
 func (p *Poller) Close() error {
-	p.woken.Store(true) // later Wakes return at once
-	p.wakeMu.Lock()
-	defer p.wakeMu.Unlock()
 	err := p.StopAccepting()
-	if p.wakefd >= 0 {
-		if cerr := unix.Close(p.wakefd); cerr != nil && err == nil {
-			err = fmt.Errorf("close: %w", cerr)
+	if p.waker != nil {
+		if cerr := p.waker.Close(); cerr != nil && err == nil {
+			err = cerr
 		}
-		p.wakefd = -1
 	}
 	if p.epfd >= 0 {
 		// Through the file, so Go's poller forgets the descriptor first.

@@ -3,7 +3,6 @@
 package iouring
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -105,7 +104,9 @@ type Poller struct {
 	// wakeBuf receives the eventfd counter read through the ring; it is
 	// on the heap and referenced here for as long as the read may run.
 	wakeBuf *[8]byte
-	wakefd  int
+	// waker is the eventfd owners and Wake write; the ring keeps a read
+	// of it in flight. Nil until Open made it.
+	waker *fdconn.Waker
 	// sleeping: the loop is (about to be) blocked in io_uring_enter, so
 	// an owner's request or a Wake must write the eventfd. Otherwise the
 	// loop looks at ops and wakeReq before it blocks (both sides store,
@@ -113,10 +114,6 @@ type Poller struct {
 	sleeping atomic.Bool
 	// wakeReq: Wake was called; the next Wait returns promptly.
 	wakeReq atomic.Bool
-	// woken: the eventfd was written and its read has not completed yet.
-	woken atomic.Bool
-	// wakeMu keeps Close from closing the eventfd under a writer.
-	wakeMu sync.RWMutex
 
 	opMu   sync.Mutex
 	ops    []op
@@ -149,11 +146,11 @@ func Open(o poller.Options) (*Poller, error) {
 	if err := availability(); err != nil {
 		return nil, fmt.Errorf("iouring: %w: %w", poller.ErrUnavailable, err)
 	}
-	p := &Poller{log: o.Log(), cfg: cfg, wakeBuf: new([8]byte), wakefd: -1, lfd: -1}
+	p := &Poller{log: o.Log(), cfg: cfg, wakeBuf: new([8]byte), lfd: -1}
 	// A blocking eventfd: its read waits in the ring until Wake writes.
-	if p.wakefd, err = unix.Eventfd(0, unix.EFD_CLOEXEC); err != nil {
+	if p.waker, err = fdconn.NewWaker(0); err != nil {
 		_ = p.Close()
-		return nil, fmt.Errorf("iouring: eventfd: %w", err)
+		return nil, fmt.Errorf("iouring: %w", err)
 	}
 	if p.lfd, p.addr, err = fdconn.Listen(o.Addr); err != nil {
 		_ = p.Close()
@@ -235,26 +232,10 @@ func (p *Poller) post(o op) {
 
 // kick writes the eventfd, once until its read completes.
 func (p *Poller) kick() error {
-	if !p.woken.CompareAndSwap(false, true) {
-		return nil
+	if err := p.waker.Wake(); err != nil {
+		return fmt.Errorf("iouring: %w", err)
 	}
-	p.wakeMu.RLock()
-	defer p.wakeMu.RUnlock()
-	if p.wakefd < 0 {
-		return poller.ErrClosed
-	}
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	for {
-		_, err := unix.Write(p.wakefd, one[:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("iouring: eventfd write: %w", err)
-		}
-		return nil
-	}
+	return nil
 }
 
 // Wait implements poller.Poller. Like the epoll backend it polls, yields,
@@ -452,7 +433,7 @@ func (p *Poller) complete(e *cqe, ev *poller.Event) bool {
 	switch kind {
 	case udWake:
 		p.wakeOn = false
-		p.woken.Store(false)
+		p.waker.Rearm()
 		return false
 	case udAccept:
 		return p.onAccept(e, ev)
@@ -535,7 +516,7 @@ func (p *Poller) armWake() {
 		return
 	}
 	s.opcode = opRead
-	s.fd = int32(p.wakefd)
+	s.fd = int32(p.waker.FD())
 	s.addr = uint64(uintptr(unsafe.Pointer(&p.wakeBuf[0])))
 	s.len = uint32(len(p.wakeBuf))
 	s.userData = ud(udWake, 0, 0)
@@ -875,8 +856,6 @@ func (p *Poller) Close() error {
 	}
 	err := p.StopAccepting()
 	p.closed = true
-	p.wakeMu.Lock()
-	defer p.wakeMu.Unlock()
 	if p.ring != nil && p.bufs != nil {
 		p.runOps(nil)
 		p.conns.Each(func(_ int, c *conn) {
@@ -915,11 +894,9 @@ func (p *Poller) Close() error {
 			err = cerr
 		}
 	}
-	if p.wakefd >= 0 {
-		_ = unix.Close(p.wakefd)
-		p.wakefd = -1
+	if p.waker != nil {
+		_ = p.waker.Close() // later kicks return ErrClosed
 	}
-	p.woken.Store(true) // later kicks return at once
 	if p.locked {
 		runtime.UnlockOSThread()
 		p.locked = false
