@@ -16,6 +16,19 @@ import (
 // parser, handed to the handler, and dropped. Bytes past the end of the body
 // (a pipelined request) stay for the next turn.
 
+// streamedBody is the read state of a streamed body, reset for every
+// request.
+type streamedBody struct {
+	// wire is where the body's unread wire bytes start in conn.in.
+	wire int
+	// pending is decoded body not read yet; it occupies the first
+	// pendingWire of the wire bytes.
+	pending     []byte
+	pendingWire int
+	// err: the body was malformed or over a limit.
+	err error
+}
+
 // bodyStream is the io.Reader a handler gets from Request.BodyReader for a
 // streamed body.
 type bodyStream conn
@@ -23,32 +36,27 @@ type bodyStream conn
 // Read implements io.Reader.
 func (b *bodyStream) Read(p []byte) (int, error) { return (*conn)(b).readBody(p) }
 
-// errBlockingInline is returned when a streamed body would need a handler
-// running inline on the event loop to wait.
-var errBlockingInline = errors.New("server: a handler running inline cannot wait for the client")
-
 // readBody reads the streamed body of the request being handled into p,
 // waiting for the client while none is buffered.
 func (c *conn) readBody(p []byte) (int, error) {
 	ex := c.ex
+	b := &ex.body
 	for {
-		if len(ex.pending) > 0 {
-			n := copy(p, ex.pending)
-			ex.pending = ex.pending[n:]
-			if len(ex.pending) == 0 {
-				c.dropWire(ex.pendingWire)
-				ex.pendingWire = 0
+		if len(b.pending) > 0 {
+			n := copy(p, b.pending)
+			b.pending = b.pending[n:]
+			if len(b.pending) == 0 {
+				c.dropWire(b.pendingWire)
+				b.pendingWire = 0
 			}
 			return n, nil
 		}
 		switch {
-		case ex.bodyDone:
-			return 0, io.EOF
 		case ex.failed != nil:
 			return 0, ex.failed
-		case ex.bodyErr != nil:
-			return 0, ex.bodyErr
-		case !ex.parser.InBody():
+		case b.err != nil:
+			return 0, b.err
+		case !ex.parser.InBody(): // never streamed, or read to the end
 			return 0, io.EOF
 		case len(p) == 0:
 			return 0, nil
@@ -62,25 +70,19 @@ func (c *conn) readBody(p []byte) (int, error) {
 				return 0, err
 			}
 		}
-		body, consumed, err := ex.parser.ReadBody(c.in[ex.wire:])
-		switch {
-		case errors.Is(err, io.EOF):
-			ex.bodyDone = true
-		case err != nil:
+		body, consumed, err := ex.parser.ReadBody(c.in[b.wire:])
+		if err != nil && !errors.Is(err, io.EOF) {
 			// Malformed or over a limit: the handler may still answer
 			// (with the status of err, say); the connection closes after.
-			ex.bodyErr = fmt.Errorf("server: request body: %w", err)
-			return 0, ex.bodyErr
+			b.err = fmt.Errorf("server: request body: %w", err)
+			return 0, b.err
 		}
 		if len(body) > 0 {
-			ex.pending, ex.pendingWire = body, consumed
+			b.pending, b.pendingWire = body, consumed
 			continue
 		}
 		c.dropWire(consumed)
-		if ex.bodyDone {
-			return 0, io.EOF
-		}
-		if consumed == 0 {
+		if consumed == 0 && err == nil {
 			if err := c.receiveBody(); err != nil {
 				return 0, err
 			}
@@ -93,7 +95,7 @@ func (c *conn) dropWire(n int) {
 	if n == 0 {
 		return
 	}
-	w := c.ex.wire
+	w := c.ex.body.wire
 	rest := copy(c.in[w:], c.in[w+n:])
 	c.in = c.in[:w+rest]
 }
@@ -116,9 +118,9 @@ func (c *conn) receiveBody() error {
 			return ex.fail(fmt.Errorf("server: request body: %w", io.ErrUnexpectedEOF))
 		case !errors.Is(err, poller.ErrWouldBlock):
 			return ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
-		case c.srv.cfg.Inline:
-			return ex.fail(errBlockingInline)
 		}
+		// Never Inline here (Config rules StreamBodies out with it), so
+		// parking does not stall the loop.
 		if err := c.park(poller.Readable, c.srv.cfg.ReadBodyTimeout); err != nil {
 			return err
 		}
@@ -138,7 +140,7 @@ func (c *conn) receiveBody() error {
 // handled was left unread or broken: what follows on the wire is then not a
 // request, so the connection closes after the response.
 func (c *conn) bodyUnfinished() bool {
-	return c.ex.parser.InBody() || c.ex.bodyErr != nil
+	return c.ex.parser.InBody() || c.ex.body.err != nil
 }
 
 // growPinned returns a larger copy of b and leaves b to the collector

@@ -52,14 +52,7 @@ type exchange struct {
 	failed  error         // the connection broke under the handler
 	flushed bool          // output was written to the socket during the handler
 
-	// A streamed request body (see body.go): wire is where its unread
-	// wire bytes start in conn.in; pending is decoded body not yet read,
-	// which occupies the first pendingWire of those wire bytes.
-	wire        int
-	pending     []byte
-	pendingWire int
-	bodyDone    bool
-	bodyErr     error // the body was malformed or over a limit
+	body streamedBody // the request's body when streamed (see body.go)
 
 	scratch []byte         // HTTPHandler: assembles the request's strings
 	snap    headerSnapshot // HTTPHandler: the response header being sent

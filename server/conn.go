@@ -208,7 +208,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 			c.reject(err)
 			break
 		}
-		c.ex.wire = off + n
+		c.ex.body = streamedBody{wire: off + n}
 		c.serveRequest(&now)
 		*budget--
 		off += n
@@ -253,7 +253,6 @@ func (c *conn) serveRequest(now *int64) {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
 	ex.failed, ex.flushed = nil, false
-	ex.pending, ex.pendingWire, ex.bodyDone, ex.bodyErr = nil, 0, false, nil
 	if req.BodyStreamed() {
 		req.SetBodyStream((*bodyStream)(c))
 	}
@@ -262,7 +261,6 @@ func (c *conn) serveRequest(now *int64) {
 		return
 	}
 	res.Reset(req)
-	res.SetSink(c)
 	ok := c.callHandler(req, res)
 	switch {
 	case ex.failed != nil || (!ok && res.Streaming()):
@@ -333,7 +331,7 @@ func (c *conn) abandon() {
 func (c *conn) skipBody() {
 	if c.bodyUnfinished() {
 		c.ex.parser.Reset()
-		c.in = c.in[:c.ex.wire]
+		c.in = c.in[:c.ex.body.wire]
 	}
 }
 
@@ -468,6 +466,7 @@ func (c *conn) outBuf() []byte {
 func (c *conn) exchange() *exchange {
 	if c.ex == nil {
 		c.ex = c.srv.exchanges.Get().(*exchange)
+		c.ex.res.SetSink(c) // a streamed response goes to this connection
 	}
 	return c.ex
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -233,19 +232,10 @@ func (c *conn) requestURL(req *protocol.Request, u *url.URL, a *arena) *url.URL 
 // address without allocating (poller/internal/fdconn).
 type remoteAppender interface{ AppendRemoteAddr([]byte) []byte }
 
-// appendAddr appends addr as net.TCPAddr.String formats it.
+// appendAddr appends addr's text form, for connections that cannot append
+// it themselves.
 func appendAddr(b []byte, addr net.Addr) []byte {
-	switch addr := addr.(type) {
-	case *net.TCPAddr:
-		ip, ok := netip.AddrFromSlice(addr.IP)
-		if !ok {
-			return append(b, addr.String()...)
-		}
-		if addr.IP.To4() != nil {
-			ip = ip.Unmap() // net.IP prints mapped IPv4 addresses as IPv4
-		}
-		return netip.AddrPortFrom(ip.WithZone(addr.Zone), uint16(addr.Port)).AppendTo(b)
-	case nil:
+	if addr == nil {
 		return b
 	}
 	return append(b, addr.String()...)

@@ -230,7 +230,8 @@ func (w *responseWriter) finish() (keepAlive bool) {
 		c := w.c
 		c.out = append(c.out, "0\r\n"...)
 		if t := w.finalTrailers(); t != nil {
-			_ = t.Write((*outWriter)(c))
+			w.snap.take(t)
+			w.snap.write(c, 0)
 		}
 		c.out = append(c.out, "\r\n"...)
 	}
@@ -349,7 +350,7 @@ func (w *responseWriter) writeHead(p []byte) {
 		del(exclContentLength)
 		extra.setLength = false
 	}
-	if w.closeAfter && (w.noKeepAlive || !hasCloseToken(h.get("Connection"))) {
+	if w.closeAfter && (w.noKeepAlive || !hasToken([]string{h.get("Connection")}, "close")) {
 		del(exclConnection)
 		if w.req.ProtoMinor >= 1 {
 			extra.connection = "close"
@@ -436,16 +437,6 @@ func bodyAllowedForStatus(code int) bool {
 	return true
 }
 
-// hasCloseToken reports whether a Connection value lists "close".
-func hasCloseToken(v string) bool {
-	for opt := range strings.SplitSeq(v, ",") {
-		if strings.EqualFold(strings.TrimSpace(opt), "close") {
-			return true
-		}
-	}
-	return false
-}
-
 // exclusions are the fields the adapter leaves out of the handler's header
 // when it writes the head.
 type exclusions uint8
@@ -483,20 +474,4 @@ var forbiddenTrailer = map[string]bool{
 	"Proxy-Authorization": true, "Proxy-Connection": true, "Range": true,
 	"Realm": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
 	"Www-Authenticate": true,
-}
-
-// outWriter appends to a connection's output buffer; it lets http.Header
-// write fields there without a copy.
-type outWriter conn
-
-func (o *outWriter) Write(p []byte) (int, error) {
-	c := (*conn)(o)
-	c.out = append(c.outBuf(), p...)
-	return len(p), nil
-}
-
-func (o *outWriter) WriteString(s string) (int, error) {
-	c := (*conn)(o)
-	c.out = append(c.outBuf(), s...)
-	return len(s), nil
 }
