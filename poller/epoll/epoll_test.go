@@ -14,6 +14,7 @@ import (
 
 	"github.com/miniasync/miniasync/poller"
 	"github.com/miniasync/miniasync/poller/internal/fdconn"
+	"github.com/miniasync/miniasync/poller/internal/pollertest"
 )
 
 func open(t *testing.T) *Poller {
@@ -26,56 +27,15 @@ func open(t *testing.T) *Poller {
 	return p
 }
 
-// next waits for one event of the wanted kind, failing after a few seconds.
-func next(t *testing.T, p *Poller, want poller.EventKind) poller.Event {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := p.Wait(events, 100*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range events[:n] {
-			if ev.Kind == want {
-				return ev
-			}
-			t.Fatalf("got %v event, want %v", ev.Kind, want)
-		}
-	}
-	t.Fatalf("no %v event", want)
-	return poller.Event{}
-}
-
-// quiet fails if p reports any event within d.
-func quiet(t *testing.T, p *Poller, d time.Duration) {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	n, err := p.Wait(events, d)
-	if err != nil || n != 0 {
-		t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
-	}
-}
-
-func dial(t *testing.T, p *Poller) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", p.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
 func TestReadArmEOF(t *testing.T) {
 	p := open(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	if sc.RemoteAddr().String() != client.LocalAddr().String() {
 		t.Fatalf("RemoteAddr %v, want %v", sc.RemoteAddr(), client.LocalAddr())
 	}
 	client.Write([]byte("ping"))
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	if ev.Conn != sc || ev.Data != nil {
 		t.Fatalf("readable event for %v with data %q", ev.Conn, ev.Data)
 	}
@@ -89,18 +49,18 @@ func TestReadArmEOF(t *testing.T) {
 	}
 	// One-shot: more input is not reported until the owner re-arms.
 	client.Write([]byte("more"))
-	quiet(t, p, 50*time.Millisecond)
+	pollertest.Quiet(t, p, 50*time.Millisecond)
 	if err := sc.Arm(poller.Readable); err != nil {
 		t.Fatal(err)
 	}
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	n, _ = sc.Read(buf)
 	if string(buf[:n]) != "more" {
 		t.Fatalf("second read %q", buf[:n])
 	}
 	client.Close()
 	_ = sc.Arm(poller.Readable)
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	if _, err := sc.Read(buf); err != io.EOF {
 		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
 	}
@@ -117,22 +77,22 @@ func TestReadArmEOF(t *testing.T) {
 
 func TestLevelTriggeredRearmReportsUnreadInput(t *testing.T) {
 	p := open(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	client.Write(bytes.Repeat([]byte("x"), 100))
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	buf := make([]byte, 10) // read only part of it
 	if n, _ := sc.Read(buf); n != 10 {
 		t.Fatalf("read %d", n)
 	}
 	_ = sc.Arm(poller.Readable)
-	next(t, p, poller.EventReadable) // the rest is reported at once
+	pollertest.Next(t, p, poller.EventReadable) // the rest is reported at once
 }
 
 func TestWriteBackpressureAndWritable(t *testing.T) {
 	p := open(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	big := make([]byte, 16<<20)
 	n, err := sc.Write(big)
 	if !errors.Is(err, poller.ErrWouldBlock) || n == 0 || n >= len(big) {
@@ -141,9 +101,9 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 	if err := sc.Arm(poller.Writable); err != nil {
 		t.Fatal(err)
 	}
-	quiet(t, p, 50*time.Millisecond)
+	pollertest.Quiet(t, p, 50*time.Millisecond)
 	go io.Copy(io.Discard, client)
-	next(t, p, poller.EventWritable)
+	pollertest.Next(t, p, poller.EventWritable)
 }
 
 func TestWakeInterruptsWait(t *testing.T) {
@@ -162,13 +122,13 @@ func TestWakeInterruptsWait(t *testing.T) {
 		t.Fatalf("Wake did not interrupt Wait (%v)", d)
 	}
 	// The wake-up was consumed: the next Wait times out.
-	quiet(t, p, 20*time.Millisecond)
+	pollertest.Quiet(t, p, 20*time.Millisecond)
 }
 
 func TestStaleEventsAreDropped(t *testing.T) {
 	p := open(t)
-	dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
 	events := make([]poller.Event, 4)
 	ready := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(sc.FD()), Pad: int32(sc.Gen())}
 	if n := p.translateBatch([]unix.EpollEvent{ready}, events); n != 1 || events[0].Conn != sc {
@@ -189,8 +149,8 @@ func TestStaleEventsAreDropped(t *testing.T) {
 
 func TestErrorEventCarriesCause(t *testing.T) {
 	p := open(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
 	// Reset the connection from the client side.
 	_ = client.(*net.TCPConn).SetLinger(0)
 	_ = client.Close()
@@ -244,12 +204,12 @@ func TestInlineKeepsRegistrationsArmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
 	client.Write([]byte("0123456789"))
 	buf := make([]byte, 4)
 	for range 2 { // no Arm between the two reports: level-triggered, persistent
-		next(t, p, poller.EventReadable)
+		pollertest.Next(t, p, poller.EventReadable)
 		if n, _ := sc.Read(buf); n != 4 {
 			t.Fatalf("read %d", n)
 		}
@@ -261,9 +221,9 @@ func TestInlineKeepsRegistrationsArmed(t *testing.T) {
 	if err := sc.Arm(poller.Writable); err != nil {
 		t.Fatal(err)
 	}
-	next(t, p, poller.EventWritable)
+	pollertest.Next(t, p, poller.EventWritable)
 	if err := sc.Arm(poller.Readable); err != nil {
 		t.Fatal(err)
 	}
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/internal/pollertest"
 )
 
 // needRing skips a test where the kernel lacks io_uring, saying why.
@@ -37,48 +38,10 @@ func open(t *testing.T, cfg *Config) *Poller {
 	return p
 }
 
-// next waits for one event of the wanted kind, failing after a few seconds.
-func next(t *testing.T, p *Poller, want poller.EventKind) poller.Event {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := p.Wait(events, 100*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range events[:n] {
-			if ev.Kind == want {
-				return ev
-			}
-			t.Fatalf("got %v event, want %v", ev.Kind, want)
-		}
-	}
-	t.Fatalf("no %v event", want)
-	return poller.Event{}
-}
-
-// quiet fails if p reports any event within d.
-func quiet(t *testing.T, p *Poller, d time.Duration) {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		n, err := p.Wait(events, time.Until(deadline))
-		if err != nil || n != 0 {
-			t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
-		}
-	}
-}
-
 func accept(t *testing.T, p *Poller) (net.Conn, poller.Conn) {
 	t.Helper()
-	c, err := net.Dial("tcp", p.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c, next(t, p, poller.EventOpened).Conn
+	c := pollertest.Dial(t, p)
+	return c, pollertest.Next(t, p, poller.EventOpened).Conn
 }
 
 func TestOpenedIsArmedAndDataArrivesInEvent(t *testing.T) {
@@ -88,7 +51,7 @@ func TestOpenedIsArmedAndDataArrivesInEvent(t *testing.T) {
 		t.Fatalf("addresses %v %v, want %v %v", sc.RemoteAddr(), sc.LocalAddr(), client.LocalAddr(), client.RemoteAddr())
 	}
 	client.Write([]byte("ping"))
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	if ev.Conn != sc || string(ev.Data) != "ping" {
 		t.Fatalf("readable event for %v with data %q", ev.Conn, ev.Data)
 	}
@@ -101,22 +64,22 @@ func TestOneEventPerArmAndInputKeptUntilArm(t *testing.T) {
 	p := open(t, nil)
 	client, sc := accept(t, p)
 	client.Write([]byte("one"))
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	client.Write([]byte("two"))
 	time.Sleep(20 * time.Millisecond)
 	client.Write([]byte("three"))
-	quiet(t, p, 50*time.Millisecond) // not armed: kept
+	pollertest.Quiet(t, p, 50*time.Millisecond) // not armed: kept
 	if err := sc.Arm(poller.Readable); err != nil {
 		t.Fatal(err)
 	}
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	if string(ev.Data) != "twothree" {
 		t.Fatalf("data at Arm %q, want both writes", ev.Data)
 	}
 	_ = sc.Arm(poller.Readable)
-	quiet(t, p, 30*time.Millisecond)
+	pollertest.Quiet(t, p, 30*time.Millisecond)
 	client.Write([]byte("four"))
-	if ev := next(t, p, poller.EventReadable); string(ev.Data) != "four" {
+	if ev := pollertest.Next(t, p, poller.EventReadable); string(ev.Data) != "four" {
 		t.Fatalf("data %q", ev.Data)
 	}
 }
@@ -126,14 +89,14 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 	client, sc := accept(t, p)
 	client.Write([]byte("last"))
 	client.Close()
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	data := string(ev.Data)
 	buf := make([]byte, 8)
 	if _, err := sc.Read(buf); err != io.EOF {
 		if data == "last" {
 			// EOF may come in a later completion.
 			_ = sc.Arm(poller.Readable)
-			next(t, p, poller.EventReadable)
+			pollertest.Next(t, p, poller.EventReadable)
 			_, err = sc.Read(buf)
 		}
 		if err != io.EOF {
@@ -146,7 +109,7 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 	if err := sc.Arm(poller.Readable); err != nil {
 		t.Fatal(err)
 	}
-	next(t, p, poller.EventReadable) // EOF is reported at every Arm
+	pollertest.Next(t, p, poller.EventReadable) // EOF is reported at every Arm
 	if err := sc.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -176,13 +139,13 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 			}
 			if !ring {
 				// The socket's buffer is full; a ring send may still fit.
-				quiet(t, p, 50*time.Millisecond)
+				pollertest.Quiet(t, p, 50*time.Millisecond)
 			}
 			got := make(chan []byte, 1)
 			go func() { b, _ := io.ReadAll(client); got <- b }()
 			sent := n
 			for sent < len(big) {
-				next(t, p, poller.EventWritable)
+				pollertest.Next(t, p, poller.EventWritable)
 				m, err := sc.Write(big[sent:])
 				sent += m
 				if err != nil && !errors.Is(err, poller.ErrWouldBlock) {
@@ -228,7 +191,7 @@ func TestWakeInterruptsWait(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Wake did not interrupt Wait (%v)", d)
 	}
-	quiet(t, p, 20*time.Millisecond)
+	pollertest.Quiet(t, p, 20*time.Millisecond)
 }
 
 func TestStopAcceptingKeepsConnections(t *testing.T) {
@@ -243,7 +206,7 @@ func TestStopAcceptingKeepsConnections(t *testing.T) {
 		t.Fatal("dial succeeded after StopAccepting")
 	}
 	client.Write([]byte("still here"))
-	if ev := next(t, p, poller.EventReadable); ev.Conn != sc || string(ev.Data) != "still here" {
+	if ev := pollertest.Next(t, p, poller.EventReadable); ev.Conn != sc || string(ev.Data) != "still here" {
 		t.Fatalf("event %v %q", ev.Kind, ev.Data)
 	}
 }
@@ -268,7 +231,7 @@ func TestNoCompletionReachesAReusedDescriptor(t *testing.T) {
 		client.Write([]byte("late")) // input for the closed connection
 		fresh, fc := accept(t, p)
 		fresh.Write([]byte("mine"))
-		ev := next(t, p, poller.EventReadable)
+		ev := pollertest.Next(t, p, poller.EventReadable)
 		if ev.Conn != fc || string(ev.Data) != "mine" {
 			t.Fatalf("round %d: new connection got %v %q", round, ev.Kind, ev.Data)
 		}

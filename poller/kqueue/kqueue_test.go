@@ -20,6 +20,7 @@ import (
 
 	"github.com/miniasync/miniasync/poller"
 	"github.com/miniasync/miniasync/poller/internal/fdconn"
+	"github.com/miniasync/miniasync/poller/internal/pollertest"
 )
 
 func init() {
@@ -38,47 +39,6 @@ func openPoller(t *testing.T, forcePipe bool) *Poller {
 }
 
 func openDefault(t *testing.T) *Poller { return openPoller(t, false) }
-
-// next waits for one event of the wanted kind, failing after a few seconds.
-func next(t *testing.T, p *Poller, want poller.EventKind) poller.Event {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := p.Wait(events, 100*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range events[:n] {
-			if ev.Kind == want {
-				return ev
-			}
-			t.Fatalf("got %v event, want %v", ev.Kind, want)
-		}
-	}
-	t.Fatalf("no %v event", want)
-	return poller.Event{}
-}
-
-// quiet fails if p reports any event within d.
-func quiet(t *testing.T, p *Poller, d time.Duration) {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	n, err := p.Wait(events, d)
-	if err != nil || n != 0 {
-		t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
-	}
-}
-
-func dial(t *testing.T, p *Poller) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", p.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
 
 func TestSysTable(t *testing.T) {
 	if sys.oneshot != (runtime.GOOS == "netbsd") {
@@ -107,8 +67,8 @@ func TestKeventRoundTrip(t *testing.T) {
 
 func TestReadArmEOF(t *testing.T) {
 	p := openDefault(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	if sc.RemoteAddr().String() != client.LocalAddr().String() {
 		t.Fatalf("RemoteAddr %v, want %v", sc.RemoteAddr(), client.LocalAddr())
 	}
@@ -116,7 +76,7 @@ func TestReadArmEOF(t *testing.T) {
 		t.Fatalf("LocalAddr %v, want %v", sc.LocalAddr(), client.RemoteAddr())
 	}
 	client.Write([]byte("ping"))
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	if ev.Conn != sc || ev.Data != nil {
 		t.Fatalf("readable event for %v with data %q", ev.Conn, ev.Data)
 	}
@@ -130,18 +90,18 @@ func TestReadArmEOF(t *testing.T) {
 	}
 	// One-shot: more input is not reported until the owner re-arms.
 	client.Write([]byte("more"))
-	quiet(t, p, 50*time.Millisecond)
+	pollertest.Quiet(t, p, 50*time.Millisecond)
 	if err := sc.Arm(poller.Readable); err != nil {
 		t.Fatal(err)
 	}
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	n, _ = sc.Read(buf)
 	if string(buf[:n]) != "more" {
 		t.Fatalf("second read %q", buf[:n])
 	}
 	client.Close()
 	_ = sc.Arm(poller.Readable)
-	next(t, p, poller.EventReadable) // EV_EOF
+	pollertest.Next(t, p, poller.EventReadable) // EV_EOF
 	if _, err := sc.Read(buf); err != io.EOF {
 		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
 	}
@@ -158,12 +118,12 @@ func TestReadArmEOF(t *testing.T) {
 
 func TestEOFAfterInputKeepsInput(t *testing.T) {
 	p := openDefault(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	client.Write([]byte("last words"))
 	client.Close()
 	time.Sleep(20 * time.Millisecond) // let the FIN arrive with the data
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	buf := make([]byte, 64)
 	n, err := sc.Read(buf)
 	if err != nil || string(buf[:n]) != "last words" {
@@ -177,22 +137,22 @@ func TestEOFAfterInputKeepsInput(t *testing.T) {
 
 func TestLevelTriggeredRearmReportsUnreadInput(t *testing.T) {
 	p := openDefault(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	client.Write(bytes.Repeat([]byte("x"), 100))
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	buf := make([]byte, 10) // read only part of it
 	if n, _ := sc.Read(buf); n != 10 {
 		t.Fatalf("read %d", n)
 	}
 	_ = sc.Arm(poller.Readable)
-	next(t, p, poller.EventReadable) // the rest is reported at once
+	pollertest.Next(t, p, poller.EventReadable) // the rest is reported at once
 }
 
 func TestWriteBackpressureAndWritable(t *testing.T) {
 	p := openDefault(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	big := make([]byte, 16<<20)
 	n, err := sc.Write(big)
 	if !errors.Is(err, poller.ErrWouldBlock) || n == 0 || n >= len(big) {
@@ -201,9 +161,9 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 	if err := sc.Arm(poller.Writable); err != nil {
 		t.Fatal(err)
 	}
-	quiet(t, p, 50*time.Millisecond)
+	pollertest.Quiet(t, p, 50*time.Millisecond)
 	go io.Copy(io.Discard, client)
-	next(t, p, poller.EventWritable)
+	pollertest.Next(t, p, poller.EventWritable)
 }
 
 // TestArmingReportsOnlyTheAskedInterest: a writable socket with input
@@ -211,18 +171,18 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 // it reports once.
 func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
 	p := openDefault(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	client.Write([]byte("input"))
-	next(t, p, poller.EventReadable) // leave the input unread
+	pollertest.Next(t, p, poller.EventReadable) // leave the input unread
 
 	_ = sc.Arm(poller.Writable)
-	next(t, p, poller.EventWritable)
-	quiet(t, p, 50*time.Millisecond) // the unread input is not reported
+	pollertest.Next(t, p, poller.EventWritable)
+	pollertest.Quiet(t, p, 50*time.Millisecond) // the unread input is not reported
 
 	_ = sc.Arm(poller.Readable)
-	next(t, p, poller.EventReadable)
-	quiet(t, p, 50*time.Millisecond) // nor is the writable socket
+	pollertest.Next(t, p, poller.EventReadable)
+	pollertest.Quiet(t, p, 50*time.Millisecond) // nor is the writable socket
 
 	_ = sc.Arm(poller.Readable | poller.Writable)
 	events := make([]poller.Event, 8)
@@ -238,9 +198,9 @@ func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
 	if got != 1 {
 		t.Fatalf("arming for both reported %d events, want 1", got)
 	}
-	quiet(t, p, 100*time.Millisecond) // the other filter was cancelled
-	_ = sc.Arm(poller.Readable)       // and arming again works
-	next(t, p, poller.EventReadable)
+	pollertest.Quiet(t, p, 100*time.Millisecond) // the other filter was cancelled
+	_ = sc.Arm(poller.Readable)                  // and arming again works
+	pollertest.Next(t, p, poller.EventReadable)
 }
 
 func testWake(t *testing.T, p *Poller) {
@@ -259,7 +219,7 @@ func testWake(t *testing.T, p *Poller) {
 		t.Fatalf("Wake did not interrupt Wait (%v)", d)
 	}
 	// The wake-up was consumed: the next Wait times out.
-	quiet(t, p, 20*time.Millisecond)
+	pollertest.Quiet(t, p, 20*time.Millisecond)
 	// A Wake before Wait makes the next Wait return at once.
 	if err := p.Wake(); err != nil {
 		t.Fatal(err)
@@ -309,13 +269,13 @@ func TestWakeThroughPipe(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("queued wake-ups did not make Wait return at once (%v)", d)
 	}
-	quiet(t, p, 20*time.Millisecond)
+	pollertest.Quiet(t, p, 20*time.Millisecond)
 }
 
 func TestStaleEventsAreDropped(t *testing.T) {
 	p := openDefault(t)
-	dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
+	pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn.(*fdconn.Conn)
 	events := make([]poller.Event, 4)
 	ready := rawEvent{ident: uint64(sc.FD()), filter: sys.filterRead, token: makeToken(sc.Gen(), poller.Readable)}
 	if n := p.translateBatch([]rawEvent{ready}, events, p); n != 1 || events[0].Conn != sc {
@@ -336,8 +296,8 @@ func TestStaleEventsAreDropped(t *testing.T) {
 
 func TestResetReportsClosedOrFailingRead(t *testing.T) {
 	p := openDefault(t)
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	// Reset the connection from the client side.
 	_ = client.(*net.TCPConn).SetLinger(0)
 	_ = client.Close()
@@ -377,7 +337,7 @@ func TestStopAccepting(t *testing.T) {
 		c.Close()
 		t.Fatal("dial succeeded after StopAccepting")
 	}
-	quiet(t, p, 20*time.Millisecond)
+	pollertest.Quiet(t, p, 20*time.Millisecond)
 }
 
 func TestCloseReleasesOnce(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/poller/internal/pollertest"
 	"github.com/miniasync/miniasync/poller/netpoll"
 )
 
@@ -29,53 +30,12 @@ func open(t *testing.T, cfg *netpoll.Config) *netpoll.Poller {
 	return p
 }
 
-// next waits for one event, failing unless it is of the wanted kind.
-func next(t *testing.T, p *netpoll.Poller, want poller.EventKind) poller.Event {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		n, err := p.Wait(events[:1], 100*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 1 {
-			if events[0].Kind != want {
-				t.Fatalf("got %v event, want %v", events[0].Kind, want)
-			}
-			return events[0]
-		}
-	}
-	t.Fatalf("no %v event", want)
-	return poller.Event{}
-}
-
-// quiet fails if p reports any event within d.
-func quiet(t *testing.T, p *netpoll.Poller, d time.Duration) {
-	t.Helper()
-	events := make([]poller.Event, 8)
-	n, err := p.Wait(events, d)
-	if err != nil || n != 0 {
-		t.Fatalf("want no event, got %d (%v): %+v", n, err, events[:n])
-	}
-}
-
-func dial(t *testing.T, p *netpoll.Poller) net.Conn {
-	t.Helper()
-	c, err := net.Dial("tcp", p.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
-
 // accept dials p and returns both ends, the server's taken from its
 // EventOpened.
 func accept(t *testing.T, p *netpoll.Poller) (net.Conn, poller.Conn) {
 	t.Helper()
-	client := dial(t, p)
-	sc := next(t, p, poller.EventOpened).Conn
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
 	t.Cleanup(func() { _ = sc.Close() })
 	return client, sc
 }
@@ -92,7 +52,7 @@ func TestOpenedIsArmedAndDataArrivesInEvent(t *testing.T) {
 	}
 	client.Write([]byte("ping"))
 	// No Arm after EventOpened: the connection is already armed.
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	if ev.Conn != sc || string(ev.Data) != "ping" {
 		t.Fatalf("readable event for %v with data %q, want ping", ev.Conn, ev.Data)
 	}
@@ -106,10 +66,10 @@ func TestOneShotAndBufferedInputReportedAtArm(t *testing.T) {
 	p := open(t, nil)
 	client, sc := accept(t, p)
 	client.Write([]byte("one"))
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	// While the owner holds the connection, input is buffered, not reported.
 	client.Write([]byte("two"))
-	quiet(t, p, 50*time.Millisecond)
+	pollertest.Quiet(t, p, 50*time.Millisecond)
 	buf := make([]byte, 2)
 	if n, err := sc.Read(buf); err != nil || string(buf[:n]) != "tw" {
 		t.Fatalf("Read: %q %v", buf[:n], err)
@@ -117,7 +77,7 @@ func TestOneShotAndBufferedInputReportedAtArm(t *testing.T) {
 	if err := sc.Arm(poller.Readable); err != nil {
 		t.Fatal(err)
 	}
-	ev := next(t, p, poller.EventReadable) // reported at once
+	ev := pollertest.Next(t, p, poller.EventReadable) // reported at once
 	if string(ev.Data) != "o" {
 		t.Fatalf("rest of the buffered input: %q, want %q", ev.Data, "o")
 	}
@@ -128,7 +88,7 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 	client, sc := accept(t, p)
 	client.Write([]byte("last"))
 	client.Close()
-	ev := next(t, p, poller.EventReadable)
+	ev := pollertest.Next(t, p, poller.EventReadable)
 	got := string(ev.Data)
 	buf := make([]byte, 16)
 	var err error
@@ -140,7 +100,7 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 			if aerr := sc.Arm(poller.Readable); aerr != nil {
 				t.Fatal(aerr)
 			}
-			ev = next(t, p, poller.EventReadable)
+			ev = pollertest.Next(t, p, poller.EventReadable)
 			got += string(ev.Data)
 			continue
 		}
@@ -173,7 +133,7 @@ func TestNoEventAfterClose(t *testing.T) {
 	if err := sc.Close(); err != nil {
 		t.Fatal(err)
 	}
-	quiet(t, p, 50*time.Millisecond)
+	pollertest.Quiet(t, p, 50*time.Millisecond)
 }
 
 // fill writes big to sc until the flush stalls because the client reads
@@ -226,7 +186,7 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 		got <- b
 	}()
 	for {
-		next(t, p, poller.EventWritable)
+		pollertest.Next(t, p, poller.EventWritable)
 		if sent == len(big) {
 			break // the last chunk drained
 		}
@@ -293,7 +253,7 @@ func TestInputOverflow(t *testing.T) {
 	p := open(t, &netpoll.Config{MaxPendingInput: limit})
 	client, sc := accept(t, p)
 	client.Write([]byte("start"))
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	// The owner holds the connection and takes nothing: the client sends
 	// far more than the limit, and netpoll keeps reading it.
 	go func() {
@@ -336,7 +296,7 @@ func TestWakeInterruptsWait(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("Wake did not interrupt Wait (%v)", d)
 	}
-	quiet(t, p, 20*time.Millisecond) // the wake-up was consumed
+	pollertest.Quiet(t, p, 20*time.Millisecond) // the wake-up was consumed
 	// A zero timeout polls.
 	if n, err := p.Wait(make([]poller.Event, 4), 0); n != 0 || err != nil {
 		t.Fatalf("poll: %d %v", n, err)
@@ -358,7 +318,7 @@ func TestStopAcceptingKeepsConnections(t *testing.T) {
 		t.Fatal("dial succeeded after StopAccepting")
 	}
 	client.Write([]byte("still here"))
-	if ev := next(t, p, poller.EventReadable); string(ev.Data) != "still here" {
+	if ev := pollertest.Next(t, p, poller.EventReadable); string(ev.Data) != "still here" {
 		t.Fatalf("existing connection after StopAccepting: %q", ev.Data)
 	}
 	if _, err := sc.Write([]byte("ok")); err != nil {
@@ -444,7 +404,7 @@ func TestWriteAfterPeerCloseNeverReachesAReusedDescriptor(t *testing.T) {
 	p := open(t, nil)
 	client, sc := accept(t, p)
 	client.Close()
-	next(t, p, poller.EventReadable)
+	pollertest.Next(t, p, poller.EventReadable)
 	buf := make([]byte, 16)
 	if _, err := sc.Read(buf); err != io.EOF {
 		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
