@@ -71,22 +71,11 @@ func TestBenchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
 	}
-	for _, want := range []string{"| epoll | 2 | 2 |", "| net/http (baseline) | 4 | 2 |", "| ext | 2 | 2 |", "vs net/http", "Ratios compare with net/http"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("table lacks %q:\n%s", want, stdout)
-		}
-	}
+	checkTable(t, stdout, "| epoll | 2 | 2 |", "| net/http (baseline) | 4 | 2 |", "| ext | 2 | 2 |", "vs net/http", "Ratios compare with net/http")
 	if !strings.Contains(stderr, "epoll conns=2 pipeline=2:") {
 		t.Errorf("no progress line on stderr:\n%s", stderr)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep result.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, jsonPath)
 	if len(rep.Runs) != 6 || rep.Reference != "net/http" || rep.Settings.Handler != "hello" {
 		t.Fatalf("report: %d runs, reference %q, settings %+v", len(rep.Runs), rep.Reference, rep.Settings)
 	}
@@ -125,22 +114,11 @@ func TestBenchIdle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
 	}
-	for _, want := range []string{"RSS per idle conn B", "| epoll | 50 |", "| net/http (baseline) | 50 |"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("table lacks %q:\n%s", want, stdout)
-		}
-	}
+	checkTable(t, stdout, "RSS per idle conn B", "| epoll | 50 |", "| net/http (baseline) | 50 |")
 	if !strings.Contains(stderr, "epoll with 50 idle connections") {
 		t.Errorf("no progress line on stderr:\n%s", stderr)
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep result.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, jsonPath)
 	if len(rep.Runs) != 2 || rep.Settings.Idle != 50 {
 		t.Fatalf("report: %d runs, settings %+v", len(rep.Runs), rep.Settings)
 	}
@@ -178,14 +156,7 @@ func TestBenchRounds(t *testing.T) {
 			t.Errorf("progress lacks %q:\n%s", want, stderr)
 		}
 	}
-	data, err := os.ReadFile(jsonPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep result.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, jsonPath)
 	if rep.Settings.Rounds != 2 || len(rep.Runs) != 2 || len(rep.RoundRuns) != 4 || rep.Reference != "net/http" {
 		t.Fatalf("report: settings %+v, %d runs, %d round runs, reference %q", rep.Settings, len(rep.Runs), len(rep.RoundRuns), rep.Reference)
 	}
@@ -400,5 +371,29 @@ func TestBenchInterrupted(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 		_ = c.Close()
 		t.Errorf("the server on %s still accepts after the bench exited", addr)
+	}
+}
+
+// readReport loads the JSON report a bench run wrote.
+func readReport(t *testing.T, path string) result.Report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep result.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// checkTable fails for every expected cell missing from the table output.
+func checkTable(t *testing.T, stdout string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
 	}
 }
