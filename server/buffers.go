@@ -14,27 +14,74 @@ const bufferSize = 4 << 10
 // a slice header the way pooling *[]byte would.
 var bufferPool = sync.Pool{New: func() any { return new([bufferSize]byte) }}
 
-// getBuffer returns an empty buffer of bufferSize capacity.
-func getBuffer() []byte { return bufferPool.Get().(*[bufferSize]byte)[:0] }
+// stash is one worker's (or the inline loop's) private store of what a
+// connection borrows for a turn: its input and output buffers and its
+// exchange. A keep-alive connection borrows all three for each request and
+// returns them when it re-arms idle; taking them from the worker that runs
+// the turn costs a slice operation instead of three sync.Pool round trips.
+// Only the goroutine it belongs to touches it; it falls back to the pools
+// when empty or full, so a connection that keeps its buffers between turns
+// costs nothing but a pool Get.
+type stash struct {
+	bufs [2]*[bufferSize]byte
+	n    int
+	ex   *exchange
+}
 
-// putBuffer returns a buffer to the pool. Buffers grown past bufferSize are
-// left to the collector, so the pool never pins large allocations.
-func putBuffer(b []byte) {
+// getBuffer returns an empty buffer of bufferSize capacity.
+func (s *stash) getBuffer() []byte {
+	if s != nil && s.n > 0 {
+		s.n--
+		b := s.bufs[s.n]
+		s.bufs[s.n] = nil
+		return b[:0]
+	}
+	return bufferPool.Get().(*[bufferSize]byte)[:0]
+}
+
+// putBuffer gives a buffer back. Buffers grown past bufferSize are left to
+// the collector, so neither the stash nor the pool pins large allocations.
+func (s *stash) putBuffer(b []byte) {
 	if cap(b) != bufferSize {
 		return
 	}
-	bufferPool.Put((*[bufferSize]byte)(b[:bufferSize]))
+	a := (*[bufferSize]byte)(b[:bufferSize])
+	if s != nil && s.n < len(s.bufs) {
+		s.bufs[s.n] = a
+		s.n++
+		return
+	}
+	bufferPool.Put(a)
 }
 
 // growBuffer returns b with room for more input, keeping its content.
-func growBuffer(b []byte) []byte {
+func (s *stash) growBuffer(b []byte) []byte {
 	if cap(b) == 0 {
-		return getBuffer()
+		return s.getBuffer()
 	}
 	grown := make([]byte, len(b), 2*cap(b))
 	copy(grown, b)
-	putBuffer(b)
+	s.putBuffer(b)
 	return grown
+}
+
+// getExchange returns request state ready for a new connection's request.
+func (s *stash) getExchange(pool *sync.Pool) *exchange {
+	if s != nil && s.ex != nil {
+		ex := s.ex
+		s.ex = nil
+		return ex
+	}
+	return pool.Get().(*exchange)
+}
+
+// putExchange gives back request state whose parser is reset.
+func (s *stash) putExchange(pool *sync.Pool, ex *exchange) {
+	if s != nil && s.ex == nil {
+		s.ex = ex
+		return
+	}
+	pool.Put(ex)
 }
 
 // exchange is the state of one request in progress: the parser (which may

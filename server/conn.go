@@ -51,6 +51,10 @@ type conn struct {
 	// ex is the parser and request/response state, held only while a
 	// request is in progress: an idle connection returns it to the pool.
 	ex *exchange
+	// stash is the store of buffers and exchanges of the goroutine
+	// running the turn (buffers.go); nil between turns, which makes the
+	// loop's own closes use the shared pools.
+	stash *stash
 
 	// reqStart is when the first byte of the request being read arrived
 	// (loop clock); zero between requests.
@@ -71,8 +75,10 @@ type conn struct {
 }
 
 // turn is one worker's turn with the connection: read what arrived, answer
-// every complete request, write, and hand the connection back.
-func (c *conn) turn() {
+// every complete request, write, and hand the connection back. st is the
+// running goroutine's stash.
+func (c *conn) turn(st *stash) {
+	c.stash = st
 	if c.rejected && !c.closeAfter {
 		c.out = protocol.AppendError(c.outBuf(), 503, "server at connection limit")
 		c.closeAfter = true
@@ -139,7 +145,7 @@ func (c *conn) fill() error {
 	if c.data != nil {
 		c.startRequest()
 		if c.in == nil {
-			c.in = getBuffer()
+			c.in = c.stash.getBuffer()
 		}
 		c.in = append(c.in, c.data...)
 		c.data = nil
@@ -147,7 +153,7 @@ func (c *conn) fill() error {
 	}
 	for budget := readBudget; budget > 0; {
 		if len(c.in) == cap(c.in) {
-			c.in = growBuffer(c.in)
+			c.in = c.stash.growBuffer(c.in)
 		}
 		n, err := c.pc.Read(c.in[len(c.in):cap(c.in)])
 		if n > 0 {
@@ -183,9 +189,9 @@ func (c *conn) startRequest() {
 // budget with input left to handle.
 func (c *conn) handleRequests(budget *int) (more bool) {
 	off := 0
-	// now is the Unix second that dates this call's responses, read once
-	// after the first handler returns: pipelined requests answered
-	// together share one clock read.
+	// now is the Unix second that dates this call's responses, taken once
+	// after the first handler returns (Server.unixSecond): pipelined
+	// requests answered together share it.
 	var now int64
 	for !c.closeAfter && off < len(c.in) {
 		if len(c.out) >= c.srv.cfg.MaxOutput || *budget == 0 {
@@ -278,7 +284,7 @@ func (c *conn) serveRequest(now *int64) {
 		res.Close()
 	}
 	if *now == 0 {
-		*now = time.Now().Unix()
+		*now = c.srv.unixSecond()
 	}
 	out, err := res.BuildAt(c.outBuf(), *now)
 	if err != nil {
@@ -394,7 +400,7 @@ func (c *conn) finish() {
 // linger discards input after our FIN until the peer closes.
 func (c *conn) linger() {
 	if cap(c.in) == 0 {
-		c.in = getBuffer()
+		c.in = c.stash.getBuffer()
 	}
 	for c.discarded < lingerDiscard {
 		n, err := c.pc.Read(c.in[:cap(c.in)])
@@ -437,6 +443,7 @@ func (c *conn) arm(i poller.Interest) {
 // it, this goroutine must not touch c.
 func (c *conn) handBack(i poller.Interest) {
 	c.event, c.cause = 0, nil
+	c.stash = nil // the next turn may run on another goroutine
 	c.own.beginArm()
 	if err := c.pc.Arm(i); err != nil {
 		if c.own.reclaim() {
@@ -456,7 +463,7 @@ func (c *conn) setDeadline(d time.Duration) {
 // connection holds none.
 func (c *conn) outBuf() []byte {
 	if c.out == nil {
-		c.out = getBuffer()
+		c.out = c.stash.getBuffer()
 	}
 	return c.out
 }
@@ -465,7 +472,7 @@ func (c *conn) outBuf() []byte {
 // when the connection holds none.
 func (c *conn) exchange() *exchange {
 	if c.ex == nil {
-		c.ex = c.srv.exchanges.Get().(*exchange)
+		c.ex = c.stash.getExchange(&c.srv.exchanges)
 		c.ex.res.SetSink(c) // a streamed response goes to this connection
 	}
 	return c.ex
@@ -476,15 +483,15 @@ func (c *conn) exchange() *exchange {
 func (c *conn) releaseBuffers() {
 	if c.ex != nil && len(c.in) == 0 {
 		c.ex.parser.Reset()
-		c.srv.exchanges.Put(c.ex)
+		c.stash.putExchange(&c.srv.exchanges, c.ex)
 		c.ex = nil
 	}
 	if c.in != nil && len(c.in) == 0 {
-		putBuffer(c.in)
+		c.stash.putBuffer(c.in)
 		c.in = nil
 	}
 	if c.out != nil && len(c.out) == 0 {
-		putBuffer(c.out)
+		c.stash.putBuffer(c.out)
 		c.out = nil
 	}
 }

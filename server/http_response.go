@@ -362,7 +362,7 @@ func (w *responseWriter) writeHead(p []byte) {
 	h.write(c, exclude)
 	if !h.has("Date") {
 		c.out = append(c.out, "Date: "...)
-		c.out = protocol.AppendDate(c.out)
+		c.out = protocol.AppendDateAt(c.out, c.srv.unixSecond())
 		c.out = append(c.out, "\r\n"...)
 	}
 	if extra.setLength {

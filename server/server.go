@@ -57,6 +57,14 @@ type Server struct {
 	// now is the loop's clock in Unix nanoseconds, refreshed once per
 	// batch: deadlines need no finer time and no clock read per request.
 	now atomic.Int64
+	// clock reads the time with one monotonic read (see clock.go).
+	clock *clock
+	// clockStopped: the loop is blocked handing work to a busy pool, so
+	// now is not being refreshed.
+	clockStopped atomic.Bool
+	// loopStash is the event loop's stash for the turns it runs itself
+	// (Inline).
+	loopStash stash
 	// draining: stop accepting, finish in-flight requests, close the rest.
 	draining atomic.Bool
 	// exchanges pools request state (see conn.ex).
@@ -84,7 +92,8 @@ func New(cfg Config, h Handler) (*Server, error) {
 		ex.parser.StreamBodies(cfg.StreamBodies)
 		return ex
 	}
-	s.now.Store(time.Now().UnixNano())
+	s.clock = newClock()
+	s.now.Store(s.clock.sync())
 	return s, nil
 }
 
@@ -150,12 +159,15 @@ func (s *Server) Serve() error {
 	s.mu.Unlock()
 	defer close(s.done)
 
-	pool, err := worker.New(worker.Config{
+	pool, err := worker.NewPerWorker(worker.Config{
 		Workers:    s.cfg.Workers,
 		Queue:      s.cfg.QueueSize,
 		MaxWorkers: s.cfg.MaxWorkers,
 		OnPanic:    s.workerPanic,
-	}, (*conn).turn)
+	}, func() func(*conn) {
+		st := new(stash)
+		return func(c *conn) { c.turn(st) }
+	})
 	if err != nil {
 		_ = s.poll.Close()
 		return fmt.Errorf("server: %w", err)
@@ -234,15 +246,15 @@ func (s *Server) workerPanic(v any, stack []byte) {
 // loop is the event loop. It returns nil when a shutdown is complete.
 func (s *Server) loop() error {
 	events := make([]poller.Event, 256)
-	nextSweep := time.Now().Add(tick)
+	nextSweep := s.clock.unixNano() + int64(tick)
 	accepting := true
 	for {
 		n, err := s.poll.Wait(events, tick)
 		if err != nil {
 			return fmt.Errorf("server: event loop: %w", err)
 		}
-		now := time.Now()
-		s.now.Store(now.UnixNano())
+		now := s.clock.unixNano()
+		s.now.Store(now)
 		draining := s.draining.Load()
 		if draining && accepting {
 			accepting = false
@@ -254,9 +266,11 @@ func (s *Server) loop() error {
 		// Sweep before dispatching: a connection whose event is in this
 		// batch is still armed, so one that keeps trickling bytes is
 		// caught at its deadline instead of always looking busy.
-		if !now.Before(nextSweep) {
-			s.sweep(now.UnixNano(), draining, s.forced.Load())
-			nextSweep = now.Add(tick)
+		if now >= nextSweep {
+			now = s.clock.sync() // follow a stepped wall clock once per tick
+			s.now.Store(now)
+			s.sweep(now, draining, s.forced.Load())
+			nextSweep = now + int64(tick)
 		}
 		for i := range events[:n] {
 			s.dispatch(&events[i])
@@ -283,12 +297,39 @@ func (s *Server) dispatch(ev *poller.Event) {
 		return
 	}
 	if s.cfg.Inline {
-		c.turn()
+		c.turn(&s.loopStash)
 		return
 	}
-	if err := s.pool.Submit(c); err != nil {
+	if err := s.submit(c); err != nil {
 		c.close() // the pool is closed only after the loop ends; defensive
 	}
+}
+
+// submit queues c for a worker. When the queue is full the loop waits for
+// a worker, and its clock stops meanwhile: responses are then dated from a
+// fresh clock read instead (see unixSecond).
+func (s *Server) submit(c *conn) error {
+	if ok, err := s.pool.TrySubmit(c); ok || err != nil {
+		return err
+	}
+	s.clockStopped.Store(true)
+	err := s.pool.Submit(c)
+	s.now.Store(s.clock.unixNano())
+	s.clockStopped.Store(false)
+	return err
+}
+
+// unixSecond is the time that dates a response: the loop's clock, which
+// the loop refreshes each time it wakes (at least every tick) and a
+// request's turn starts right after, unless the loop is stuck waiting for
+// a worker. nginx dates responses from its loop's cached time the same way.
+// In Inline mode the handlers of one batch of events share the batch's
+// time, another reason Inline is for fast handlers.
+func (s *Server) unixSecond() int64 {
+	if s.clockStopped.Load() {
+		return s.clock.unixNano() / int64(time.Second)
+	}
+	return s.now.Load() / int64(time.Second)
 }
 
 // open sets up state for a connection the poller accepted and armed. Past
@@ -308,10 +349,10 @@ func (s *Server) open(pc poller.Conn) {
 	c.rejected = true
 	s.rejecting.Add(1)
 	if s.cfg.Inline {
-		c.turn()
+		c.turn(&s.loopStash)
 		return
 	}
-	if err := s.pool.Submit(c); err != nil {
+	if err := s.submit(c); err != nil {
 		c.close()
 	}
 }

@@ -64,7 +64,7 @@ type Config struct {
 // lock.
 type Pool[T any] struct {
 	queue  chan T
-	run    func(T)
+	start  func() func(T)
 	cfg    Config
 	wg     sync.WaitGroup
 	idle   atomic.Int32 // workers waiting for a job
@@ -74,6 +74,17 @@ type Pool[T any] struct {
 
 // New starts cfg.Workers goroutines that call run for each submitted job.
 func New[T any](cfg Config, run func(T)) (*Pool[T], error) {
+	if run == nil {
+		return nil, errors.New("worker: run function is nil")
+	}
+	return NewPerWorker(cfg, func() func(T) { return run })
+}
+
+// NewPerWorker is New for jobs that keep state per worker: every worker
+// goroutine calls start once and runs its jobs with the function start
+// returned, so whatever that function's closure holds is only ever touched
+// by that one goroutine (a cache of buffers needs no lock and no sync.Pool).
+func NewPerWorker[T any](cfg Config, start func() func(T)) (*Pool[T], error) {
 	if cfg.Workers < 1 {
 		return nil, fmt.Errorf("worker: need at least 1 worker, got %d", cfg.Workers)
 	}
@@ -89,10 +100,10 @@ func New[T any](cfg Config, run func(T)) (*Pool[T], error) {
 	if cfg.ExtraIdle <= 0 {
 		cfg.ExtraIdle = DefaultExtraIdle
 	}
-	if run == nil {
-		return nil, errors.New("worker: run function is nil")
+	if start == nil {
+		return nil, errors.New("worker: start function is nil")
 	}
-	p := &Pool[T]{queue: make(chan T, cfg.Queue), run: run, cfg: cfg}
+	p := &Pool[T]{queue: make(chan T, cfg.Queue), start: start, cfg: cfg}
 	p.wg.Add(cfg.Workers)
 	for range cfg.Workers {
 		go p.work()
@@ -102,6 +113,7 @@ func New[T any](cfg Config, run func(T)) (*Pool[T], error) {
 
 func (p *Pool[T]) work() {
 	defer p.wg.Done()
+	run := p.start()
 	for {
 		p.idle.Add(1)
 		job, ok := <-p.queue
@@ -109,7 +121,7 @@ func (p *Pool[T]) work() {
 		if !ok {
 			return
 		}
-		p.runOne(job)
+		p.runOne(run, job)
 	}
 }
 
@@ -118,7 +130,8 @@ func (p *Pool[T]) work() {
 func (p *Pool[T]) workExtra(first T) {
 	defer p.wg.Done()
 	defer p.extra.Add(-1)
-	p.runOne(first)
+	run := p.start()
+	p.runOne(run, first)
 	idle := time.NewTimer(p.cfg.ExtraIdle)
 	defer idle.Stop()
 	for {
@@ -129,7 +142,7 @@ func (p *Pool[T]) workExtra(first T) {
 			if !ok {
 				return
 			}
-			p.runOne(job)
+			p.runOne(run, job)
 			idle.Reset(p.cfg.ExtraIdle)
 		case <-idle.C:
 			p.idle.Add(-1)
@@ -138,13 +151,13 @@ func (p *Pool[T]) workExtra(first T) {
 	}
 }
 
-func (p *Pool[T]) runOne(job T) {
+func (p *Pool[T]) runOne(run func(T), job T) {
 	defer func() {
 		if v := recover(); v != nil && p.cfg.OnPanic != nil {
 			p.cfg.OnPanic(v, debug.Stack())
 		}
 	}()
-	p.run(job)
+	run(job)
 }
 
 // startExtra starts an extra worker for job when the pool is elastic, no

@@ -186,3 +186,37 @@ func TestFixedPoolWaitsBehindBlockedWorkers(t *testing.T) {
 	<-done
 	p.Close()
 }
+
+// TestPerWorkerState: each worker calls start once and runs every job it
+// takes with what start returned, so state in that closure is never shared
+// between goroutines (the race detector checks the unguarded counter).
+func TestPerWorkerState(t *testing.T) {
+	var starts atomic.Int32
+	var total atomic.Int64
+	p, err := NewPerWorker(Config{Workers: 3, Queue: 4}, func() func(int) {
+		starts.Add(1)
+		ran := 0 // touched by this worker only
+		return func(n int) {
+			ran++
+			total.Add(int64(n))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 200; i++ {
+		if err := p.Submit(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Close()
+	if got := starts.Load(); got != 3 {
+		t.Fatalf("start called %d times, want once per worker (3)", got)
+	}
+	if got := total.Load(); got != 20100 {
+		t.Fatalf("sum of jobs = %d, want 20100", got)
+	}
+	if _, err := NewPerWorker[int](Config{Workers: 1}, nil); err == nil {
+		t.Fatal("NewPerWorker accepted a nil start function")
+	}
+}
