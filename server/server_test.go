@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,16 +83,25 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// TestListenAddressInUse: on every backend a taken address is an error that
+// names the address and says "address already in use" once, and that
+// callers can test with errors.Is.
 func TestListenAddressInUse(t *testing.T) {
-	srv, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{}, nil)
-	_ = srv
-	second, err := server.New(server.Config{Addr: addr}, server.HandlerFunc(suite.Handler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := second.Listen(); err == nil {
-		_ = second.Close()
-		t.Fatal("second Listen on a used address succeeded")
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{}, nil)
+	for _, backend := range poller.Available() {
+		second, err := server.New(server.Config{Addr: addr, Backend: backend}, server.HandlerFunc(suite.Handler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = second.Listen()
+		if err == nil {
+			_ = second.Close()
+			t.Fatalf("%s: second Listen on a used address succeeded", backend)
+		}
+		msg := err.Error()
+		if !errors.Is(err, syscall.EADDRINUSE) || !strings.Contains(msg, addr) || strings.Count(msg, "address already in use") != 1 {
+			t.Errorf("%s: Listen on a used address: %q (errors.Is EADDRINUSE: %v)", backend, msg, errors.Is(err, syscall.EADDRINUSE))
+		}
 	}
 }
 

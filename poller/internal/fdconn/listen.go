@@ -69,10 +69,8 @@ func listenOn(family int, sa unix.Sockaddr, dualStack bool) (int, net.Addr, erro
 		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
-		if errors.Is(err, unix.EADDRINUSE) {
-			return fail("bind "+SockaddrToTCP(sa).String(), fmt.Errorf("address already in use: %w", err))
-		}
-		return fail("bind", err)
+		// The errno says what went wrong ("address already in use").
+		return fail("bind "+SockaddrToTCP(sa).String(), err)
 	}
 	if err := unix.Listen(fd, listenBacklog); err != nil {
 		return fail("listen", err)
