@@ -665,11 +665,15 @@ func TestRequestAccessors(t *testing.T) {
 	}
 	c := r.Clone()
 	s := CloneString(r.Header("X-Multi"))
+	head := string(r.Head())
 	for i := range in {
 		in[i] = 'Z' // the connection buffer is reused
 	}
 	if c.Path() != "/p" || c.Query() != "q" || c.Host() != "h" || c.Header("x-multi") != "1" || len(c.Headers()) != 4 || s != "1" {
 		t.Fatalf("clone changed with the buffer: %+v %q", c, s)
+	}
+	if string(c.Head()) != head || head != "GET /p?q HTTP/1.1\r\nHost: h\r\nX-Multi: 1\r\nx-multi: 2\r\nContent-Type: text/html\r\n\r\n" {
+		t.Fatalf("clone's Head = %q, want the original's %q", c.Head(), head)
 	}
 	if r.Method() != "GET" {
 		t.Fatal("standard method strings are static")

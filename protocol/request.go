@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -136,12 +137,15 @@ func (r *Request) KeepAlive() bool { return r.keepAlive }
 // §10.1.1: the expectation must be ignored).
 func (r *Request) ExpectContinue() bool { return r.expect }
 
-// Clone returns a deep copy of r whose strings and body live in memory of
-// their own, so it stays valid after the handler returns. It allocates.
+// Clone returns a deep copy of r whose strings, header section (Head) and
+// body live in memory of their own, so it stays valid after the handler
+// returns. It allocates.
 func (r *Request) Clone() *Request {
-	n := len(r.method) + len(r.target) + len(r.path) + len(r.query) + len(r.host) + len(r.body)
-	for _, f := range r.fields {
-		n += f.name.n + f.value.n
+	n := len(r.head) + len(r.method) + len(r.target) + len(r.path) + len(r.query) + len(r.host) + len(r.body)
+	if r.head == nil {
+		for _, f := range r.fields {
+			n += f.name.n + f.value.n
+		}
 	}
 	for _, f := range r.tfields {
 		n += f.name.n + f.value.n
@@ -149,6 +153,13 @@ func (r *Request) Clone() *Request {
 	// One allocation holds everything; it is the clone's buffer, so the
 	// cloned fields are offsets into it just like the original's.
 	a := arena{b: make([]byte, 0, n)}
+	var head []byte
+	if r.head != nil {
+		// The header section starts the buffer, and the fields lie in
+		// it: copied first, it keeps their offsets valid.
+		a.b = append(a.b, r.head...)
+		head = a.b[:len(r.head):len(r.head)]
+	}
 	c := &Request{
 		method:        a.str(r.method),
 		target:        a.str(r.target),
@@ -162,7 +173,12 @@ func (r *Request) Clone() *Request {
 		expect:        r.expect,
 		streamed:      r.streamed,
 	}
-	c.fields = a.fields(r.buf, r.fields)
+	c.head = head
+	if head != nil {
+		c.fields = slices.Clone(r.fields)
+	} else {
+		c.fields = a.fields(r.buf, r.fields)
+	}
 	c.tfields = a.fields(r.buf, r.tfields)
 	if r.body != nil {
 		start := len(a.b)
