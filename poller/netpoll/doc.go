@@ -122,7 +122,9 @@
 //     the process, not to a Poller. The pollers start with the first Open
 //     and outlive Close and the server's Shutdown; leak checks must ignore
 //     github.com/cloudwego/netpoll.(*defaultPoll).Wait.
-//   - netpoll logs a few errors itself (to standard error by default), for
-//     example when accept fails with EMFILE, after which it retries with its
-//     own back-off of up to a second.
+//   - netpoll logs a few errors itself, for example when accept fails with
+//     EMFILE, after which it retries with its own back-off of up to a
+//     second. Its logger is process-wide too: from the first Open on, its
+//     lines go to the zap logger of the Poller opened last (a peer's reset
+//     at debug level, the rest as warnings), not to standard error.
 package netpoll

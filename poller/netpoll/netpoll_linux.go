@@ -83,15 +83,14 @@ func applyGlobals(cfg Config) error {
 		}
 		return nil
 	}
-	if want != (globals{}) {
-		nc := netpoll.Config{PollerNum: want.pollers, BufferSize: want.bufferSize}
-		switch want.runner {
-		case RunnerGo:
-			nc.Runner = func(_ context.Context, f func()) { go f() }
-		}
-		if err := netpoll.Configure(nc); err != nil {
-			return fmt.Errorf("netpoll: configure: %w", err)
-		}
+	// netpoll logs through one process-wide logger: its lines go to the
+	// logger of the poller opened last (see logWriter).
+	nc := netpoll.Config{PollerNum: want.pollers, BufferSize: want.bufferSize, LoggerOutput: logWriter{}}
+	if want.runner == RunnerGo {
+		nc.Runner = func(_ context.Context, f func()) { go f() }
+	}
+	if err := netpoll.Configure(nc); err != nil {
+		return fmt.Errorf("netpoll: configure: %w", err)
 	}
 	global.opened = true
 	global.applied = want
@@ -108,6 +107,7 @@ func Open(o poller.Options) (*Poller, error) {
 	if err := applyGlobals(cfg); err != nil {
 		return nil, err
 	}
+	netpollLog.Store(o.Log())
 	p := &Poller{
 		log:    o.Log(),
 		cfg:    cfg,
