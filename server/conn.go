@@ -424,7 +424,9 @@ func (c *conn) arm(i poller.Interest) {
 		c.reqStart, c.bodyStart = 0, 0
 		c.releaseBuffers()
 		c.setDeadline(c.srv.cfg.IdleTimeout)
-		c.idle.Store(true)
+		if !c.idle.Load() { // a keep-alive connection mostly still is: skip the locked store
+			c.idle.Store(true)
+		}
 	case c.bodyStart != 0:
 		c.deadline.Store(c.bodyStart + int64(c.srv.cfg.ReadBodyTimeout))
 		c.idle.Store(false)

@@ -67,7 +67,7 @@ type Pool[T any] struct {
 	start  func() func(T)
 	cfg    Config
 	wg     sync.WaitGroup
-	idle   atomic.Int32 // workers waiting for a job
+	idle   atomic.Int32 // workers waiting for a job (counted by elastic pools only)
 	extra  atomic.Int32 // extra workers running
 	closed bool
 }
@@ -114,10 +114,15 @@ func NewPerWorker[T any](cfg Config, start func() func(T)) (*Pool[T], error) {
 func (p *Pool[T]) work() {
 	defer p.wg.Done()
 	run := p.start()
+	elastic := p.cfg.MaxWorkers > p.cfg.Workers
 	for {
-		p.idle.Add(1)
+		if elastic { // only an elastic pool asks how many are idle
+			p.idle.Add(1)
+		}
 		job, ok := <-p.queue
-		p.idle.Add(-1)
+		if elastic {
+			p.idle.Add(-1)
+		}
 		if !ok {
 			return
 		}
