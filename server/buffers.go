@@ -100,6 +100,9 @@ type exchange struct {
 	flushed bool          // output was written to the socket during the handler
 
 	body streamedBody // the request's body when streamed (see body.go)
+	// bodyStart is when the request's header section was complete, for
+	// the body's read timeout (loop clock); zero before.
+	bodyStart int64
 
 	scratch []byte         // HTTPHandler: assembles the request's strings
 	snap    headerSnapshot // HTTPHandler: the response header being sent

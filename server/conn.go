@@ -57,10 +57,9 @@ type conn struct {
 	stash *stash
 
 	// reqStart is when the first byte of the request being read arrived
-	// (loop clock); zero between requests.
-	reqStart int64
-	// bodyStart is when that request's header section was complete.
-	bodyStart int64
+	// (loop clock); zero between requests. When its header section was
+	// complete is ex.bodyStart.
+	reqStart  int64
 	discarded int // input discarded while lingering
 
 	own ownership
@@ -205,8 +204,8 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 				c.out = append(c.outBuf(), protocol.Continue...)
 				ex.parser.ContinueSent()
 			}
-			if c.bodyStart == 0 && ex.parser.HeaderComplete() {
-				c.bodyStart = c.srv.now.Load()
+			if ex.bodyStart == 0 && ex.parser.HeaderComplete() {
+				ex.bodyStart = c.srv.now.Load()
 			}
 			break
 		}
@@ -218,7 +217,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 		c.serveRequest(&now)
 		*budget--
 		off += n
-		c.reqStart, c.bodyStart = 0, 0
+		c.reqStart, c.ex.bodyStart = 0, 0
 		if off < len(c.in) {
 			c.reqStart = c.srv.now.Load() // the next pipelined request is already here
 		}
@@ -421,14 +420,14 @@ func (c *conn) linger() {
 func (c *conn) arm(i poller.Interest) {
 	switch {
 	case len(c.in) == 0:
-		c.reqStart, c.bodyStart = 0, 0
+		c.reqStart = 0
 		c.releaseBuffers()
 		c.setDeadline(c.srv.cfg.IdleTimeout)
 		if !c.idle.Load() { // a keep-alive connection mostly still is: skip the locked store
 			c.idle.Store(true)
 		}
-	case c.bodyStart != 0:
-		c.deadline.Store(c.bodyStart + int64(c.srv.cfg.ReadBodyTimeout))
+	case c.ex != nil && c.ex.bodyStart != 0:
+		c.deadline.Store(c.ex.bodyStart + int64(c.srv.cfg.ReadBodyTimeout))
 		c.idle.Store(false)
 	default:
 		c.deadline.Store(c.reqStart + int64(c.srv.cfg.ReadHeaderTimeout))
@@ -485,6 +484,7 @@ func (c *conn) exchange() *exchange {
 func (c *conn) releaseBuffers() {
 	if c.ex != nil && len(c.in) == 0 {
 		c.ex.parser.Reset()
+		c.ex.bodyStart = 0
 		c.stash.putExchange(&c.srv.exchanges, c.ex)
 		c.ex = nil
 	}
