@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // TestStash: a worker's stash hands back what it was given before falling
@@ -47,4 +48,14 @@ func TestStash(t *testing.T) {
 	var none *stash // the loop's closes between turns use the pools
 	none.putBuffer(none.getBuffer())
 	none.putExchange(&pool, none.getExchange(&pool))
+}
+
+// TestConnSize guards the per-connection cost of an idle connection (bench
+// --idle): conn must stay within the allocator's 176-byte size class.
+// Request state that only a connection with input needs belongs in the
+// exchange, which an idle connection does not hold.
+func TestConnSize(t *testing.T) {
+	if size := unsafe.Sizeof(conn{}); size > 176 {
+		t.Fatalf("conn is %d bytes, over the 176-byte size class an idle connection is budgeted for", size)
+	}
 }
