@@ -27,7 +27,8 @@
 //   - each connection has a multishot receive that selects buffers from a
 //     provided-buffer ring. The event loop copies each completion's bytes
 //     out and gives the buffer back at once, so an idle connection holds no
-//     buffer and the ring's memory is a fixed cost. What arrives while the
+//     buffer and the ring's memory is a fixed cost, resident (MAP_POPULATE)
+//     from the moment the ring is set up. What arrives while the
 //     connection's owner has not armed it is kept (up to
 //     Config.MaxPendingInput; past it the receive is cancelled, so TCP flow
 //     control holds the client back) and reported at its next Arm. When
