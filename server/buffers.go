@@ -21,7 +21,10 @@ var bufferPool = sync.Pool{New: func() any { return new([bufferSize]byte) }}
 // the turn costs a slice operation instead of three sync.Pool round trips.
 // Only the goroutine it belongs to touches it; it falls back to the pools
 // when empty or full, so a connection that keeps its buffers between turns
-// costs nothing but a pool Get.
+// costs nothing but a pool Get. What a stash holds (at most two buffers and
+// one exchange, about 9 KiB) stays with its worker instead of going back to
+// a pool the collector may shrink: a fixed cost per worker, not per
+// connection.
 type stash struct {
 	bufs [2]*[bufferSize]byte
 	n    int
