@@ -38,7 +38,9 @@ type Config struct {
 	Workers int
 	// Inline runs handlers on the event loop's goroutine instead of the
 	// worker pool: no hand-off per request, the fastest mode for handlers
-	// that never block, but one blocking handler stalls every connection.
+	// that never block, but one blocking handler stalls every connection
+	// (and, since responses are dated from the loop's clock, read once per
+	// batch of events, dates the responses after it late by as much).
 	// Workers, MaxWorkers and QueueSize are then unused. Default false.
 	Inline bool
 	// MaxWorkers, when above Workers, makes the worker pool elastic: while
