@@ -64,15 +64,7 @@ func TestReadArmEOF(t *testing.T) {
 	if _, err := sc.Read(buf); err != io.EOF {
 		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
 	}
-	if err := sc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("second Close: %v, want ErrClosed", err)
-	}
-	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
-	}
+	pollertest.CloseTwice(t, sc)
 }
 
 func TestLevelTriggeredRearmReportsUnreadInput(t *testing.T) {
@@ -106,24 +98,7 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 	pollertest.Next(t, p, poller.EventWritable)
 }
 
-func TestWakeInterruptsWait(t *testing.T) {
-	p := open(t)
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		_ = p.Wake()
-		_ = p.Wake() // a second wake before the loop runs costs nothing
-	}()
-	start := time.Now()
-	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
-	if err != nil || n != 0 {
-		t.Fatalf("Wait after Wake: %d events, %v", n, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Wake did not interrupt Wait (%v)", d)
-	}
-	// The wake-up was consumed: the next Wait times out.
-	pollertest.Quiet(t, p, 20*time.Millisecond)
-}
+func TestWakeInterruptsWait(t *testing.T) { pollertest.Wake(t, open(t)) }
 
 func TestStaleEventsAreDropped(t *testing.T) {
 	p := open(t)

@@ -110,15 +110,7 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 		t.Fatal(err)
 	}
 	pollertest.Next(t, p, poller.EventReadable) // EOF is reported at every Arm
-	if err := sc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("second Close: %v", err)
-	}
-	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("Arm after Close: %v", err)
-	}
+	pollertest.CloseTwice(t, sc)
 }
 
 func TestWriteBackpressureAndWritable(t *testing.T) {
@@ -176,23 +168,7 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 	}
 }
 
-func TestWakeInterruptsWait(t *testing.T) {
-	p := open(t, nil)
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		_ = p.Wake()
-		_ = p.Wake()
-	}()
-	start := time.Now()
-	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
-	if err != nil || n != 0 {
-		t.Fatalf("Wait after Wake: %d events, %v", n, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Wake did not interrupt Wait (%v)", d)
-	}
-	pollertest.Quiet(t, p, 20*time.Millisecond)
-}
+func TestWakeInterruptsWait(t *testing.T) { pollertest.Wake(t, open(t, nil)) }
 
 func TestStopAcceptingKeepsConnections(t *testing.T) {
 	p := open(t, nil)

@@ -105,15 +105,7 @@ func TestReadArmEOF(t *testing.T) {
 	if _, err := sc.Read(buf); err != io.EOF {
 		t.Fatalf("Read after the peer closed: %v, want io.EOF", err)
 	}
-	if err := sc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("second Close: %v, want ErrClosed", err)
-	}
-	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
-	}
+	pollertest.CloseTwice(t, sc)
 }
 
 func TestEOFAfterInputKeepsInput(t *testing.T) {
@@ -203,36 +195,6 @@ func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
 	pollertest.Next(t, p, poller.EventReadable)
 }
 
-func testWake(t *testing.T, p *Poller) {
-	t.Helper()
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		_ = p.Wake()
-		_ = p.Wake() // a second wake before the loop runs costs nothing
-	}()
-	start := time.Now()
-	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
-	if err != nil || n != 0 {
-		t.Fatalf("Wait after Wake: %d events, %v", n, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Wake did not interrupt Wait (%v)", d)
-	}
-	// The wake-up was consumed: the next Wait times out.
-	pollertest.Quiet(t, p, 20*time.Millisecond)
-	// A Wake before Wait makes the next Wait return at once.
-	if err := p.Wake(); err != nil {
-		t.Fatal(err)
-	}
-	start = time.Now()
-	if n, err := p.Wait(make([]poller.Event, 4), 10*time.Second); n != 0 || err != nil {
-		t.Fatalf("Wait after an earlier Wake: %d events, %v", n, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("a Wake before Wait did not make it return at once (%v)", d)
-	}
-}
-
 func TestWakeInterruptsWait(t *testing.T) {
 	p := openDefault(t)
 	want := wakeUser
@@ -245,7 +207,7 @@ func TestWakeInterruptsWait(t *testing.T) {
 	if p.wakeBy != want {
 		t.Fatalf("wakes through %v, want %v", p.wakeBy, want)
 	}
-	testWake(t, p)
+	pollertest.Wake(t, p)
 }
 
 func TestWakeThroughPipe(t *testing.T) {
@@ -253,7 +215,7 @@ func TestWakeThroughPipe(t *testing.T) {
 	if p.wakeBy != wakePipe || p.wakeFD < 0 || p.wakeW < 0 {
 		t.Fatalf("forced pipe: mode %v, descriptors %d %d", p.wakeBy, p.wakeFD, p.wakeW)
 	}
-	testWake(t, p)
+	pollertest.Wake(t, p)
 	// Many wake-ups between two Waits fill no more than the pipe and are
 	// consumed by one Wait.
 	for range 10000 {

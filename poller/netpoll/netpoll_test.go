@@ -111,15 +111,7 @@ func TestPeerCloseIsReadableThenEOF(t *testing.T) {
 	if got != "last" || err != io.EOF {
 		t.Fatalf("read %q then %v, want %q then io.EOF", got, err, "last")
 	}
-	if err := sc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sc.Close(); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("second Close: %v, want ErrClosed", err)
-	}
-	if err := sc.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
-		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
-	}
+	pollertest.CloseTwice(t, sc)
 	if _, err := sc.Write([]byte("x")); !errors.Is(err, poller.ErrClosed) {
 		t.Fatalf("Write after Close: %v, want ErrClosed", err)
 	}
@@ -281,27 +273,7 @@ func TestInputOverflow(t *testing.T) {
 	}
 }
 
-func TestWakeInterruptsWait(t *testing.T) {
-	p := open(t, nil)
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		_ = p.Wake()
-		_ = p.Wake()
-	}()
-	start := time.Now()
-	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
-	if err != nil || n != 0 {
-		t.Fatalf("Wait after Wake: %d events, %v", n, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Wake did not interrupt Wait (%v)", d)
-	}
-	pollertest.Quiet(t, p, 20*time.Millisecond) // the wake-up was consumed
-	// A zero timeout polls.
-	if n, err := p.Wait(make([]poller.Event, 4), 0); n != 0 || err != nil {
-		t.Fatalf("poll: %d %v", n, err)
-	}
-}
+func TestWakeInterruptsWait(t *testing.T) { pollertest.Wake(t, open(t, nil)) }
 
 func TestStopAcceptingKeepsConnections(t *testing.T) {
 	p := open(t, nil)

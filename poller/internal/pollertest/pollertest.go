@@ -1,8 +1,10 @@
 // Package pollertest holds the helpers every backend's tests use to drive a
-// poller.Poller directly: wait for one event, assert silence, dial.
+// poller.Poller directly: wait for one event, assert silence, dial, and
+// check the contracts every backend shares (Wake, Close).
 package pollertest
 
 import (
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -55,4 +57,54 @@ func Dial(t testing.TB, p poller.Poller) net.Conn {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// Wake checks the Wake contract: a Wake interrupts a blocked Wait, which
+// returns no events; several Wakes before the loop runs cost one return;
+// the wake-up is then consumed (the next Wait times out); a zero timeout
+// polls; and a Wake before Wait makes that Wait return at once.
+func Wake(t testing.TB, p poller.Poller) {
+	t.Helper()
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = p.Wake()
+		_ = p.Wake() // a second wake before the loop runs costs nothing
+	}()
+	start := time.Now()
+	n, err := p.Wait(make([]poller.Event, 4), 10*time.Second)
+	if err != nil || n != 0 {
+		t.Fatalf("Wait after Wake: %d events, %v", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Wake did not interrupt Wait (%v)", d)
+	}
+	Quiet(t, p, 20*time.Millisecond)
+	if n, err := p.Wait(make([]poller.Event, 4), 0); n != 0 || err != nil {
+		t.Fatalf("poll: %d events, %v", n, err)
+	}
+	if err := p.Wake(); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if n, err := p.Wait(make([]poller.Event, 4), 10*time.Second); n != 0 || err != nil {
+		t.Fatalf("Wait after an earlier Wake: %d events, %v", n, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("a Wake before Wait did not make it return at once (%v)", d)
+	}
+}
+
+// CloseTwice closes c and checks that a second Close and an Arm after it
+// return poller.ErrClosed.
+func CloseTwice(t testing.TB, c poller.Conn) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("second Close: %v, want ErrClosed", err)
+	}
+	if err := c.Arm(poller.Readable); !errors.Is(err, poller.ErrClosed) {
+		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
+	}
 }
