@@ -317,21 +317,29 @@ func TestHTTPHandlerStdlibHandlers(t *testing.T) {
 	}
 }
 
+// contextWaiter returns a handler for one request that closes started when
+// it runs, then waits for its request's context to end and sends the
+// context's error on cancelled (nil if it did not end within 5 s).
+func contextWaiter() (h http.Handler, started chan struct{}, cancelled chan error) {
+	started, cancelled = make(chan struct{}), make(chan error, 1)
+	h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-r.Context().Done():
+			cancelled <- r.Context().Err()
+		case <-time.After(5 * time.Second):
+			cancelled <- nil
+		}
+	})
+	return h, started, cancelled
+}
+
 // TestHTTPHandlerContextCancelledWhenClientLeaves checks r.Context() ends
 // when the client closes its connection while the handler runs.
 func TestHTTPHandlerContextCancelledWhenClientLeaves(t *testing.T) {
 	for _, backend := range poller.Available() {
 		t.Run(backend, func(t *testing.T) {
-			started, cancelled := make(chan struct{}), make(chan error, 1)
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				close(started)
-				select {
-				case <-r.Context().Done():
-					cancelled <- r.Context().Err()
-				case <-time.After(5 * time.Second):
-					cancelled <- nil
-				}
-			})
+			h, started, cancelled := contextWaiter()
 			_, addr := suite.Start(t, suite.Target{Backend: backend}, server.Config{Workers: 2}, server.HTTPHandler(h))
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
@@ -350,16 +358,7 @@ func TestHTTPHandlerContextCancelledWhenClientLeaves(t *testing.T) {
 // TestHTTPHandlerContextCancelledOnClose checks Close cancels the context
 // of a handler waiting on it, so the handler and Close both return.
 func TestHTTPHandlerContextCancelledOnClose(t *testing.T) {
-	started, cancelled := make(chan struct{}), make(chan error, 1)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		close(started)
-		select {
-		case <-r.Context().Done():
-			cancelled <- r.Context().Err()
-		case <-time.After(5 * time.Second):
-			cancelled <- nil
-		}
-	})
+	h, started, cancelled := contextWaiter()
 	srv, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2}, server.HTTPHandler(h))
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
