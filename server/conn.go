@@ -188,10 +188,6 @@ func (c *conn) startRequest() {
 // budget with input left to handle.
 func (c *conn) handleRequests(budget *int) (more bool) {
 	off := 0
-	// now is the Unix second that dates this call's responses, taken once
-	// after the first handler returns (Server.unixSecond): pipelined
-	// requests answered together share it.
-	var now int64
 	for !c.closeAfter && off < len(c.in) {
 		if len(c.out) >= c.srv.cfg.MaxOutput || *budget == 0 {
 			more = true
@@ -214,7 +210,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 			break
 		}
 		c.ex.body = streamedBody{wire: off + n}
-		c.serveRequest(&now)
+		c.serveRequest()
 		*budget--
 		off += n
 		c.reqStart, c.ex.bodyStart = 0, 0
@@ -253,8 +249,8 @@ func (c *conn) reject(err error) {
 }
 
 // serveRequest runs the handler for the parsed request and appends the
-// response, dated *now (Unix seconds; read from the clock first if zero).
-func (c *conn) serveRequest(now *int64) {
+// response, dated from the loop's clock (Server.unixSecond).
+func (c *conn) serveRequest() {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
 	ex.failed, ex.flushed = nil, false
@@ -282,10 +278,7 @@ func (c *conn) serveRequest(now *int64) {
 		// what follows on the wire is not a request.
 		res.Close()
 	}
-	if *now == 0 {
-		*now = c.srv.unixSecond()
-	}
-	out, err := res.BuildAt(c.outBuf(), *now)
+	out, err := res.BuildAt(c.outBuf(), c.srv.unixSecond())
 	if err != nil {
 		c.srv.log.Error("handler built an invalid response", zap.Error(err))
 		c.out = protocol.AppendError(c.out, 500, "internal server error")
