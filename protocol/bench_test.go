@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 const smallGET = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
@@ -108,6 +109,17 @@ func BenchmarkParseBrowserGETByteByByte(b *testing.B) {
 }
 
 func BenchmarkBuildHello(b *testing.B) {
+	b.Run("Build", func(b *testing.B) {
+		benchBuildHello(b, func(w *Response, dst []byte) ([]byte, error) { return w.Build(dst) })
+	})
+	// BuildAt is the server's path: the clock is read once per batch.
+	now := time.Now().Unix()
+	b.Run("BuildAt", func(b *testing.B) {
+		benchBuildHello(b, func(w *Response, dst []byte) ([]byte, error) { return w.BuildAt(dst, now) })
+	})
+}
+
+func benchBuildHello(b *testing.B, build func(*Response, []byte) ([]byte, error)) {
 	var p Parser
 	var r Request
 	if _, err := p.Parse([]byte(smallGET), &r); err != nil {
@@ -121,7 +133,7 @@ func BenchmarkBuildHello(b *testing.B) {
 		w.Reset(&r)
 		w.Status(200).ContentType("text/plain; charset=utf-8").Body(body)
 		var err error
-		if dst, err = w.Build(dst[:0]); err != nil {
+		if dst, err = build(&w, dst[:0]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"time"
@@ -42,6 +43,46 @@ type Response struct {
 	chunked   bool   // streamed with the chunked transfer coding
 	bodyless  bool   // streamed response that carries no body (HEAD, 1xx, 204, 304)
 	wire      []byte // scratch for the bytes Flush sends
+
+	last lastHead // the head BuildAt wrote last, to reuse (see BuildAt)
+}
+
+// maxCachedHead is the longest response head BuildAt keeps for reuse.
+const maxCachedHead = 256
+
+// lastHead is a response head BuildAt wrote, with everything it depends
+// on. A server answering a run of alike requests (pipelined, or one
+// keep-alive client after another on a worker's Response) writes the same
+// head again and again; reusing it skips validating and formatting the
+// status line, Date, Content-Type and Content-Length each time. Only heads
+// without extra fields are kept, so the key stays a few compares.
+type lastHead struct {
+	ok    bool // bytes holds a head
+	bytes []byte
+	// ct is where bytes holds the Content-Type value; n < 0 when the head
+	// has none. The value is compared there, not kept as a string: the
+	// handler's string may alias a request buffer that is reused.
+	ct      span
+	sec     int64 // Date's Unix second
+	status  int
+	bodyLen int
+	minor   int
+	keep    bool
+}
+
+// matches reports whether w's head, framed with keep and dated now, is the
+// one in h.
+func (h *lastHead) matches(w *Response, keep bool, now int64) bool {
+	if !h.ok || len(w.headers) != 0 || h.sec != now || h.status != w.status ||
+		h.bodyLen != len(w.body) || h.keep != keep || h.minor != w.minor {
+		return false
+	}
+	if h.ct.n >= 0 {
+		return string(h.bytes[h.ct.off:h.ct.off+h.ct.n]) == w.contentType
+	}
+	// The same status wrote no Content-Type: either it was empty, or the
+	// status sends none (then any value makes the same head).
+	return w.contentType == "" || !sendsContentType(w.status)
 }
 
 // Reset prepares w for answering req: status 200, no headers, no body. A nil
@@ -225,18 +266,56 @@ func (w *Response) BuildAt(dst []byte, now int64) ([]byte, error) {
 		return w.finishStream(dst), nil
 	}
 	w.keepAlive = false
-	noBody, err := w.check()
-	if err != nil {
-		return dst, err
-	}
 	keep := w.reqKeepAlive && !w.close && w.status >= 200
-	dst = w.appendHead(dst, framingLength, keep, now)
-	if !noBody && !w.head {
+	if w.last.matches(w, keep, now) {
+		// The same head as last time, already checked and formatted.
+		dst = append(dst, w.last.bytes...)
+	} else {
+		if _, err := w.check(); err != nil {
+			return dst, err
+		}
+		start := len(dst)
+		dst = w.appendHead(dst, framingLength, keep, now)
+		w.rememberHead(dst[start:], keep, now)
+	}
+	if !bodiless(w.status) && !w.head {
 		dst = append(dst, w.body...)
 	}
 	w.keepAlive = keep
 	return dst, nil
 }
+
+// rememberHead keeps head, just written by BuildAt, for reuse by the next
+// BuildAt with the same status, fields, body length, framing and second.
+func (w *Response) rememberHead(head []byte, keep bool, now int64) {
+	if len(w.headers) != 0 || len(head) > maxCachedHead {
+		w.last.ok = false
+		return
+	}
+	ct := span{n: -1}
+	if w.contentType != "" && sendsContentType(w.status) {
+		const name = "\r\nContent-Type: "
+		ct = span{bytes.Index(head, []byte(name)) + len(name), len(w.contentType)}
+	}
+	w.last = lastHead{
+		ok:      true,
+		bytes:   append(w.last.bytes[:0], head...),
+		ct:      ct,
+		sec:     now,
+		status:  w.status,
+		bodyLen: len(w.body),
+		minor:   w.minor,
+		keep:    keep,
+	}
+}
+
+// bodiless reports whether a response with status code carries no body
+// (RFC 9110 §6.4.1).
+func bodiless(code int) bool { return code < 200 || code == 204 || code == 304 }
+
+// sendsContentType reports whether a response with status code carries a
+// Content-Type field when one is set.
+func sendsContentType(code int) bool { return code >= 200 && code != 204 }
 
 // framing is how a response's body is delimited.
 type framing uint8
@@ -254,7 +333,7 @@ func (w *Response) check() (noBody bool, err error) {
 	if code < 100 || code > 999 {
 		return false, fmt.Errorf("%w: %d", ErrInvalidStatus, code)
 	}
-	if w.contentType != "" && code >= 200 && code != 204 && !validValue(w.contentType) {
+	if w.contentType != "" && sendsContentType(code) && !validValue(w.contentType) {
 		return false, fmt.Errorf("%w: Content-Type value", ErrInvalidHeader)
 	}
 	for _, h := range w.headers {
@@ -265,20 +344,19 @@ func (w *Response) check() (noBody bool, err error) {
 			return false, fmt.Errorf("%w: value of %q", ErrInvalidHeader, h.Name)
 		}
 	}
-	return code < 200 || code == 204 || code == 304, nil
+	return bodiless(code), nil
 }
 
 // appendHead appends the status line and header section, framed as f,
 // dated the Unix second now.
 func (w *Response) appendHead(dst []byte, f framing, keep bool, now int64) []byte {
 	code := w.status
-	interim := code < 200
-	noBody := interim || code == 204 || code == 304
+	noBody := bodiless(code)
 	dst = appendStatusLine(dst, code)
 	dst = append(dst, "Date: "...)
 	dst = AppendDateAt(dst, now)
 	dst = append(dst, "\r\n"...)
-	if w.contentType != "" && !interim && code != 204 {
+	if w.contentType != "" && sendsContentType(code) {
 		dst = append(dst, "Content-Type: "...)
 		dst = append(dst, w.contentType...)
 		dst = append(dst, "\r\n"...)

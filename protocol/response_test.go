@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // parsed parses a request for use with Response.Reset.
@@ -323,5 +324,83 @@ func TestZeroAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocs per run, want 0", allocs)
+	}
+}
+
+// TestBuildAtReusesHeadsExactly builds every pair of responses (a, then b)
+// on one Response, so b may reuse a's head, and checks b's bytes and error
+// against b built on a fresh Response: whatever the head depends on must
+// be part of what decides its reuse.
+func TestBuildAtReusesHeadsExactly(t *testing.T) {
+	const sec = 1_700_000_000
+	http11, http10 := parsed(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), parsed(t, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+	type variant struct {
+		name  string
+		req   *Request
+		now   int64
+		build func(w *Response)
+	}
+	hello := func(w *Response) { w.ContentType("text/plain").BodyString("Hello") }
+	variants := []variant{
+		{"hello", http11, sec, hello},
+		{"hello a minute later", http11, sec + 60, hello},
+		{"hello HTTP/1.0", http10, sec, hello},
+		{"hello close", http11, sec, func(w *Response) { hello(w); w.Close() }},
+		{"other type", http11, sec, func(w *Response) { w.ContentType("text/plane").BodyString("Hello") }},
+		{"invalid type", http11, sec, func(w *Response) { w.ContentType("text/pla\ne").BodyString("Hello") }},
+		{"no type", http11, sec, func(w *Response) { w.BodyString("Hello") }},
+		{"longer body", http11, sec, func(w *Response) { w.ContentType("text/plain").BodyString("Hello!") }},
+		{"404", http11, sec, func(w *Response) { w.Status(404).ContentType("text/plain").BodyString("Hello") }},
+		{"204 with type", http11, sec, func(w *Response) { w.Status(204).ContentType("text/plain") }},
+		{"204 without type", http11, sec, func(w *Response) { w.Status(204) }},
+		{"204 invalid type", http11, sec, func(w *Response) { w.Status(204).ContentType("a\nb") }},
+		{"103", http11, sec, func(w *Response) { w.Status(103) }},
+		{"invalid status", http11, sec, func(w *Response) { w.Status(99) }},
+		{"extra field", http11, sec, func(w *Response) { hello(w); w.Header("X-A", "1") }},
+		{"invalid field", http11, sec, func(w *Response) { hello(w); w.Header("X-A", "1\r\n") }},
+		{"long type", http11, sec, func(w *Response) {
+			w.ContentType("text/plain; x=" + strings.Repeat("y", maxCachedHead)).BodyString("Hello")
+		}},
+	}
+	build := func(w *Response, v variant) (string, error) {
+		w.Reset(v.req)
+		v.build(w)
+		out, err := w.BuildAt([]byte("prefix"), v.now)
+		return string(out), err
+	}
+	for _, a := range variants {
+		for _, b := range variants {
+			var fresh, reused Response
+			want, wantErr := build(&fresh, b)
+			if _, err := build(&reused, a); err != nil && !errors.Is(err, ErrInvalidStatus) && !errors.Is(err, ErrInvalidHeader) {
+				t.Fatalf("%s: %v", a.name, err)
+			}
+			got, err := build(&reused, b)
+			if got != want || (err == nil) != (wantErr == nil) || reused.KeepAlive() != fresh.KeepAlive() {
+				t.Errorf("%s after %s:\n got %q, %v, keep-alive %v\nwant %q, %v, keep-alive %v",
+					b.name, a.name, got, err, reused.KeepAlive(), want, wantErr, fresh.KeepAlive())
+			}
+		}
+	}
+}
+
+// TestBuildAtReuseWithAliasedContentType: a Content-Type string that
+// aliases a buffer the caller then overwrites (as one taken from a request
+// does) must not make a stale head look current.
+func TestBuildAtReuseWithAliasedContentType(t *testing.T) {
+	req := parsed(t, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	buf := []byte("text/plain")
+	var w Response
+	for _, ct := range []string{"text/plain", "text/html!"} {
+		copy(buf, ct)
+		w.Reset(req)
+		w.ContentType(unsafe.String(&buf[0], len(buf))).BodyString("Hello")
+		out, err := w.BuildAt(nil, 1_700_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(out), "\r\nContent-Type: "+ct+"\r\n") {
+			t.Fatalf("Content-Type %q: built %q", ct, out)
+		}
 	}
 }
