@@ -195,7 +195,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 		}
 		ex := c.exchange()
 		n, err := ex.parser.Parse(c.in[off:], &ex.req)
-		if errors.Is(err, protocol.ErrIncomplete) {
+		if err != nil && errors.Is(err, protocol.ErrIncomplete) { // the nil check spares the common case a call
 			if ex.parser.NeedsContinue() {
 				c.out = append(c.outBuf(), protocol.Continue...)
 				ex.parser.ContinueSent()
