@@ -36,6 +36,7 @@ type Request struct {
 	chunked, keepAlive, expect        bool
 	bodyAccess                        // see body_reader.go
 	streamed                          bool
+	peer                              Peer // the connection, set by the server (peer.go)
 }
 
 // Method returns the request method, e.g. "GET". Methods are case-sensitive
@@ -139,7 +140,8 @@ func (r *Request) ExpectContinue() bool { return r.expect }
 
 // Clone returns a deep copy of r whose strings, header section (Head) and
 // body live in memory of their own, so it stays valid after the handler
-// returns. It allocates.
+// returns; the client's and server's addresses are read once and kept. It
+// allocates.
 func (r *Request) Clone() *Request {
 	n := len(r.head) + len(r.method) + len(r.target) + len(r.path) + len(r.query) + len(r.host) + len(r.body)
 	if r.head == nil {
@@ -172,6 +174,7 @@ func (r *Request) Clone() *Request {
 		keepAlive:     r.keepAlive,
 		expect:        r.expect,
 		streamed:      r.streamed,
+		peer:          r.clonePeer(), // the connection may be gone when the clone is used
 	}
 	c.head = head
 	if head != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/miniasync/miniasync/internal/suite"
@@ -74,9 +75,26 @@ func BenchmarkServerHello(b *testing.B) {
 
 // TestHelloAllocatesNothingPerRequest asserts what BenchmarkServerHello
 // reports: in steady state a keep-alive request costs the server no heap
-// allocation.
+// allocation, also when the handler writes the client's address.
 func TestHelloAllocatesNothingPerRequest(t *testing.T) {
-	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2}, server.HandlerFunc(hello))
+	var mu sync.Mutex
+	var scratch []byte
+	remote := func(req *protocol.Request, res *protocol.Response) {
+		mu.Lock()
+		defer mu.Unlock()
+		scratch = req.AppendRemoteAddr(scratch[:0])
+		_, _ = res.ContentType("text/plain").Write(scratch)
+	}
+	for _, tc := range []struct {
+		name    string
+		handler server.HandlerFunc
+	}{{"hello", hello}, {"remote address", remote}} {
+		t.Run(tc.name, func(t *testing.T) { testNoAllocsPerRequest(t, tc.handler) })
+	}
+}
+
+func testNoAllocsPerRequest(t *testing.T, h server.HandlerFunc) {
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2}, h)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -468,6 +468,7 @@ func (c *conn) exchange() *exchange {
 	if c.ex == nil {
 		c.ex = c.stash.getExchange(&c.srv.exchanges)
 		c.ex.res.SetSink(c) // a streamed response goes to this connection
+		c.ex.req.SetPeer(c.pc)
 	}
 	return c.ex
 }
@@ -478,6 +479,8 @@ func (c *conn) releaseBuffers() {
 	if c.ex != nil && len(c.in) == 0 {
 		c.ex.parser.Reset()
 		c.ex.bodyStart = 0
+		c.ex.req.SetPeer(nil) // a pooled exchange keeps no connection alive
+		c.ex.res.SetSink(nil)
 		c.stash.putExchange(&c.srv.exchanges, c.ex)
 		c.ex = nil
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -228,19 +227,6 @@ func (c *conn) requestURL(req *protocol.Request, u *url.URL, a *arena) *url.URL 
 	return parsed
 }
 
-// remoteAppender is implemented by connections that format the peer's
-// address without allocating (poller/internal/fdconn).
-type remoteAppender interface{ AppendRemoteAddr([]byte) []byte }
-
-// appendAddr appends addr's text form, for connections that cannot append
-// it themselves.
-func appendAddr(b []byte, addr net.Addr) []byte {
-	if addr == nil {
-		return b
-	}
-	return append(b, addr.String()...)
-}
-
 // arena copies the request's strings out of the connection buffer: the
 // header section becomes one string, and every string inside it becomes a
 // slice of that string.
@@ -254,12 +240,7 @@ type arena struct {
 // the address.
 func (c *conn) newArena(req *protocol.Request) (arena, string) {
 	head := req.Head()
-	b := append(c.ex.scratch[:0], head...)
-	if ra, ok := c.pc.(remoteAppender); ok {
-		b = ra.AppendRemoteAddr(b)
-	} else {
-		b = appendAddr(b, c.pc.RemoteAddr())
-	}
+	b := req.AppendRemoteAddr(append(c.ex.scratch[:0], head...))
 	c.ex.scratch = b
 	s := string(b)
 	if len(head) == 0 {

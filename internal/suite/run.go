@@ -23,6 +23,7 @@ func RunTarget(t *testing.T, tg Target) {
 	runCases(t, tg, []testCase{
 		{"HelloNetHTTPClient", testHelloNetHTTP},
 		{"KeepAliveReuse", testKeepAliveReuse},
+		{"HandlerSeesClientAddress", testRemoteAddr},
 		{"Pipelined100InOneWrite", testPipelined100},
 		{"OneBytePerWrite", testOneBytePerWrite},
 		{"SplitAtEveryPosition", testSplitEverywhere},
@@ -149,6 +150,29 @@ func testKeepAliveReuse(t *testing.T, tg Target) {
 	}
 	if dials != 1 {
 		t.Fatalf("net/http client dialed %d times for 3 requests, want 1", dials)
+	}
+}
+
+// testRemoteAddr: the handler sees each client's address, on every
+// request of a kept-alive connection and on the next connection (whose
+// request state may be the first one's, back from the pool).
+func testRemoteAddr(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{Workers: 1}, nil)
+	for range 2 {
+		c := Dial(t, addr)
+		r := bufio.NewReader(c)
+		want := fmt.Sprintf("%s %s %s", c.LocalAddr(), c.LocalAddr(), c.RemoteAddr())
+		for i := range 2 {
+			fmt.Fprint(c, "GET /remote HTTP/1.1\r\nHost: test\r\n\r\n")
+			res, err := ReadResponse(r, false)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			if string(res.Body) != want {
+				t.Fatalf("request %d: handler saw %q, want %q (AppendRemoteAddr, RemoteAddr, LocalAddr)", i, res.Body, want)
+			}
+		}
+		c.Close()
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -37,6 +38,8 @@ const ioTimeout = 10 * time.Second
 //	/panic          panics
 //	/sleep?ms=N     sleeps N ms, then "slept"
 //	/close          "bye" and asks to close the connection
+//	/remote         the client's address three ways: AppendRemoteAddr,
+//	                RemoteAddr and LocalAddr, separated by spaces
 func Handler(req *protocol.Request, res *protocol.Response) {
 	res.ContentType("text/plain")
 	switch req.Path() {
@@ -61,6 +64,10 @@ func Handler(req *protocol.Request, res *protocol.Response) {
 		res.BodyString("slept")
 	case "/close":
 		res.Close().BodyString("bye")
+	case "/remote":
+		b := req.AppendRemoteAddr(make([]byte, 0, 64))
+		b = fmt.Appendf(b, " %v %v", req.RemoteAddr(), req.LocalAddr())
+		_, _ = res.Write(b)
 	default:
 		res.Status(404).BodyString("not found")
 	}
