@@ -207,6 +207,9 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 		}
 		if err != nil {
 			c.reject(err)
+			// Nothing after a refused request is parsed. The requests
+			// before it were answered; consume drops them with the rest.
+			off = len(c.in)
 			break
 		}
 		c.ex.body = streamedBody{wire: off + n}
@@ -236,7 +239,8 @@ func (c *conn) consume(n int) {
 	c.in = c.in[:rest]
 }
 
-// reject answers a request the parser refused and closes the connection.
+// reject answers a request the parser refused and closes the connection;
+// the caller discards the input from it on.
 func (c *conn) reject(err error) {
 	status, reason := 400, "bad request"
 	var pe *protocol.Error
@@ -245,7 +249,6 @@ func (c *conn) reject(err error) {
 	}
 	c.out = protocol.AppendError(c.outBuf(), status, reason)
 	c.closeAfter = true
-	c.in = c.in[:0]
 }
 
 // serveRequest runs the handler for the parsed request and appends the

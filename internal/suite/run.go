@@ -449,8 +449,12 @@ func testBinaryBody(t *testing.T, tg Target) {
 	}
 }
 
+// testBadRequest: a refused request gets its error status and a close,
+// alone or after good requests that arrived with it in one write (their
+// responses come first; nothing after the refused one is parsed).
 func testBadRequest(t *testing.T, tg Target) {
 	_, addr := Start(t, tg, server.Config{}, nil)
+	const good = "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n"
 	for _, tc := range []struct {
 		raw    string
 		status int
@@ -459,19 +463,28 @@ func testBadRequest(t *testing.T, tg Target) {
 		{"GET / HTTP/1.1\r\n\r\n", 400}, // no Host
 		{"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
 		{"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505},
+		{"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999\r\n\r\n", 413},
 		{"GET /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414},
 	} {
-		c := Dial(t, addr)
-		r := bufio.NewReader(c)
-		io.WriteString(c, tc.raw)
-		res, err := ReadResponse(r, false)
-		if err != nil {
-			t.Fatalf("%q: %v", tc.raw[:min(len(tc.raw), 40)], err)
+		for goods := range 3 {
+			name := fmt.Sprintf("%q after %d good requests", tc.raw[:min(len(tc.raw), 40)], goods)
+			c := Dial(t, addr)
+			r := bufio.NewReader(c)
+			io.WriteString(c, strings.Repeat(good, goods)+tc.raw+good)
+			for i := range goods {
+				if res, err := ReadResponse(r, false); err != nil || res.Status != 200 || string(res.Body) != "Hello" {
+					t.Fatalf("%s: response %d: %v %+v, want 200 Hello", name, i, err, res)
+				}
+			}
+			res, err := ReadResponse(r, false)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if res.Status != tc.status || !res.Close {
+				t.Fatalf("%s: got %d close=%v, want %d and close", name, res.Status, res.Close, tc.status)
+			}
+			ExpectClosed(t, c, r)
 		}
-		if res.Status != tc.status || !res.Close {
-			t.Fatalf("%q: got %d close=%v, want %d and close", tc.raw[:min(len(tc.raw), 40)], res.Status, res.Close, tc.status)
-		}
-		ExpectClosed(t, c, r)
 	}
 }
 
