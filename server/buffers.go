@@ -29,6 +29,9 @@ type stash struct {
 	bufs [2]*[bufferSize]byte
 	n    int
 	ex   *exchange
+	// owner is the connection whose turn this goroutine runs, until the
+	// turn hands it back (see conn.runTurn).
+	owner *conn
 }
 
 // getBuffer returns an empty buffer of bufferSize capacity.

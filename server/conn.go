@@ -73,6 +73,28 @@ type conn struct {
 	lingering  bool // our FIN is sent; discarding input until the peer's
 }
 
+// runTurn runs a turn on the goroutine whose stash is st. A panic in the
+// server's own code (a handler's is recovered around the handler) closes
+// the connection if this goroutine still owns it: the bug then costs one
+// connection, not a stuck one that holds its descriptor and keeps Shutdown
+// waiting, nor, on the inline event loop, the process.
+func (c *conn) runTurn(st *stash) {
+	defer func() {
+		if v := recover(); v != nil {
+			owned := st.owner == c
+			st.owner = nil
+			c.srv.log.Error("connection turn panicked; closing the connection",
+				zap.Any("panic", v), zap.Stack("stack"), zap.Bool("owned", owned))
+			if owned && !c.own.closed() {
+				c.close()
+			}
+		}
+	}()
+	st.owner = c
+	c.turn(st)
+	st.owner = nil
+}
+
 // turn is one worker's turn with the connection: read what arrived, answer
 // every complete request, write, and hand the connection back. st is the
 // running goroutine's stash.
@@ -440,6 +462,9 @@ func (c *conn) arm(i poller.Interest) {
 // it, this goroutine must not touch c.
 func (c *conn) handBack(i poller.Interest) {
 	c.event, c.cause = 0, nil
+	if c.stash != nil {
+		c.stash.owner = nil // from here on the connection may be another goroutine's
+	}
 	c.stash = nil // the next turn may run on another goroutine
 	c.own.beginArm()
 	if err := c.pc.Arm(i); err != nil {

@@ -166,7 +166,7 @@ func (s *Server) Serve() error {
 		OnPanic:    s.workerPanic,
 	}, func() func(*conn) {
 		st := new(stash)
-		return func(c *conn) { c.turn(st) }
+		return func(c *conn) { c.runTurn(st) }
 	})
 	if err != nil {
 		_ = s.poll.Close()
@@ -297,7 +297,7 @@ func (s *Server) dispatch(ev *poller.Event) {
 		return
 	}
 	if s.cfg.Inline {
-		c.turn(&s.loopStash)
+		c.runTurn(&s.loopStash)
 		return
 	}
 	if err := s.submit(c); err != nil {
@@ -349,7 +349,7 @@ func (s *Server) open(pc poller.Conn) {
 	c.rejected = true
 	s.rejecting.Add(1)
 	if s.cfg.Inline {
-		c.turn(&s.loopStash)
+		c.runTurn(&s.loopStash)
 		return
 	}
 	if err := s.submit(c); err != nil {

@@ -60,7 +60,7 @@ func BenchmarkTurn(b *testing.B) {
 				fc.pending = true
 				c.own.v.Store(stateBusy)
 				c.event = poller.EventReadable
-				c.turn(&st)
+				c.runTurn(&st)
 			}
 			if c.own.v.Load() != stateArmed || fc.written == 0 {
 				b.Fatalf("the turn did not answer and re-arm: state %d, %d bytes written", c.own.v.Load(), fc.written)
