@@ -310,6 +310,13 @@ func (w *responseWriter) writeHead(p []byte) {
 		// the body: whatever it sends next is not a request.
 		w.closeAfter = true
 	}
+	if w.handlerDone && w.c.bodyUnfinished() {
+		// The handler returned without reading all of a streamed body:
+		// the connection closes after this response (serveAdapted), so
+		// say so (RFC 9112 §9.6). net/http would first read up to
+		// 256 KiB of the rest to keep the connection.
+		w.closeAfter = true
+	}
 
 	if bodyAllowedForStatus(code) {
 		haveType := h.has("Content-Type")

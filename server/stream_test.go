@@ -327,3 +327,35 @@ func available(backend string) bool {
 	}
 	return false
 }
+
+// TestStreamBodiesUnreadCloseAnnounced: a handler that returns without
+// reading its streamed body gets its connection closed after the response
+// (what follows on the wire is not a request), and the response says
+// "Connection: close", on the native API and through HTTPHandler.
+func TestStreamBodiesUnreadCloseAnnounced(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		h    server.Handler
+	}{
+		{"native", server.HandlerFunc(func(_ *protocol.Request, res *protocol.Response) { res.BodyString("ok") })},
+		{"HTTPHandler", server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			io.WriteString(w, "ok")
+		}))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, StreamBodies: true}, tc.h)
+			c := suite.Dial(t, addr)
+			r := bufio.NewReader(c)
+			io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+			res, err := suite.ReadResponse(r, false)
+			if err != nil || res.Status != 200 || string(res.Body) != "ok" {
+				t.Fatalf("%v %+v, want 200 ok", err, res)
+			}
+			if !res.Close {
+				t.Fatalf("the response does not say Connection: close (header %v)", res.Header)
+			}
+			io.WriteString(c, "0123456789")
+			suite.ExpectClosed(t, c, r)
+		})
+	}
+}
