@@ -63,9 +63,22 @@ func fuzzHandler(req *protocol.Request, res *protocol.Response) {
 	res.ContentType("text/plain").BodyString(req.Method() + " " + req.Target())
 }
 
+// fuzzHTTPHandler is fuzzHandler written for net/http, served through
+// HTTPHandler.
+var fuzzHTTPHandler = HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "HEAD" {
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/close") {
+		w.Header().Set("Connection", "close")
+	}
+	io.WriteString(w, r.Method+" "+r.RequestURI)
+}))
+
 // FuzzTurns drives one connection's turns, as the event loop and a worker
 // would, with any bytes from the client cut into chunks at any points and
-// any pipelining budget: no turn may panic, the connection must close
+// any pipelining budget, on the native API or through HTTPHandler (the
+// mode's top bit): no turn may panic, the connection must close
 // once the client has closed, and the output must read back as a sequence
 // of well-formed responses, none after one that says it closes.
 func FuzzTurns(f *testing.F) {
@@ -86,13 +99,18 @@ func FuzzTurns(f *testing.F) {
 	} {
 		f.Add([]byte(seed), uint64(0), uint8(0))
 		f.Add([]byte(seed), uint64(0x0123456789abcdef), uint8(1))
+		f.Add([]byte(seed), uint64(0xfedcba9876543210), uint8(0x80))
 	}
-	f.Fuzz(func(t *testing.T, in []byte, cuts uint64, budget uint8) {
+	f.Fuzz(func(t *testing.T, in []byte, cuts uint64, mode uint8) {
 		if len(in) > 8<<10 {
 			return
 		}
 		core, logs := observer.New(zapcore.ErrorLevel)
-		s, err := New(Config{Logger: zap.New(core), MaxPipelined: int(budget%4) + 1}, HandlerFunc(fuzzHandler))
+		var h Handler = HandlerFunc(fuzzHandler)
+		if mode&0x80 != 0 {
+			h = fuzzHTTPHandler
+		}
+		s, err := New(Config{Logger: zap.New(core), MaxPipelined: int(mode%4) + 1}, h)
 		if err != nil {
 			t.Fatal(err)
 		}
