@@ -48,8 +48,10 @@ type Config struct {
 	// workers start, up to MaxWorkers in all, and exit after a second
 	// without work. Default Workers: a fixed pool.
 	MaxWorkers int
-	// QueueSize is how many ready connections may wait for a worker
-	// before the event loop itself waits. Default Workers*256.
+	// QueueSize is how many ready connections may wait in the worker
+	// queue. Past it the event loop keeps them in order, unread, until a
+	// worker takes a job (their clients meet TCP backpressure); the loop
+	// itself never waits for a worker. Default Workers*256.
 	QueueSize int
 	// StreamBodies calls the handler as soon as a request's header section
 	// is complete, before its body arrived; the handler reads the body as

@@ -59,9 +59,12 @@ type Server struct {
 	now atomic.Int64
 	// clock reads the time with one monotonic read (see clock.go).
 	clock *clock
-	// clockStopped: the loop is blocked handing work to a busy pool, so
-	// now is not being refreshed.
-	clockStopped atomic.Bool
+	// backlog holds connections, oldest first, that had an event while the
+	// worker queue was full; only the loop touches it (see handOff).
+	backlog []*conn
+	// backlogged is set while backlog may be non-empty: a worker that
+	// takes a job then wakes the loop to queue more.
+	backlogged atomic.Bool
 	// loopStash is the event loop's stash for the turns it runs itself
 	// (Inline).
 	loopStash stash
@@ -166,7 +169,12 @@ func (s *Server) Serve() error {
 		OnPanic:    s.workerPanic,
 	}, func() func(*conn) {
 		st := new(stash)
-		return func(c *conn) { c.runTurn(st) }
+		return func(c *conn) {
+			if s.backlogged.Load() {
+				s.wake() // this job freed a queue slot for the backlog
+			}
+			c.runTurn(st)
+		}
 	})
 	if err != nil {
 		_ = s.poll.Close()
@@ -249,6 +257,9 @@ func (s *Server) loop() error {
 	nextSweep := s.clock.unixNano() + int64(tick)
 	accepting := true
 	for {
+		if len(s.backlog) > 0 {
+			s.drainBacklog()
+		}
 		n, err := s.poll.Wait(events, tick)
 		if err != nil {
 			return fmt.Errorf("server: event loop: %w", err)
@@ -300,37 +311,61 @@ func (s *Server) dispatch(ev *poller.Event) {
 		c.runTurn(&s.loopStash)
 		return
 	}
-	if err := s.submit(c); err != nil {
-		c.close() // the pool is closed only after the loop ends; defensive
-	}
+	s.handOff(c)
 }
 
-// submit queues c for a worker. When the queue is full the loop waits for
-// a worker, and its clock stops meanwhile: responses are then dated from a
-// fresh clock read instead (see unixSecond).
-func (s *Server) submit(c *conn) error {
-	if ok, err := s.pool.TrySubmit(c); ok || err != nil {
-		return err
+// handOff queues c for a worker. When the queue is full, c joins the
+// backlog, which the loop moves into the queue as workers take jobs: the
+// loop never blocks on the pool, because a worker whose handler waits for
+// its client (blocking.go) needs the loop to hand the connection back. A
+// backlogged connection is neither read nor armed, so its client meets
+// TCP backpressure; the backlog holds one pointer per connection at most.
+func (s *Server) handOff(c *conn) {
+	if len(s.backlog) == 0 {
+		ok, err := s.pool.TrySubmit(c)
+		if ok {
+			return
+		}
+		if err != nil {
+			c.close() // the pool is closed only after the loop ends; defensive
+			return
+		}
 	}
-	s.clockStopped.Store(true)
-	err := s.pool.Submit(c)
-	s.now.Store(s.clock.unixNano())
-	s.clockStopped.Store(false)
-	return err
+	s.backlog = append(s.backlog, c)
+}
+
+// drainBacklog moves backlogged connections into the worker queue, oldest
+// first, while it has room.
+func (s *Server) drainBacklog() {
+	// Set before trying, so a worker that frees a slot after the last
+	// failed try sees it and wakes the loop.
+	s.backlogged.Store(true)
+	n := 0
+	for ; n < len(s.backlog); n++ {
+		ok, err := s.pool.TrySubmit(s.backlog[n])
+		if err != nil {
+			s.backlog[n].close()
+			continue
+		}
+		if !ok {
+			break
+		}
+	}
+	rest := copy(s.backlog, s.backlog[n:])
+	clear(s.backlog[rest:])
+	s.backlog = s.backlog[:rest]
+	if rest == 0 {
+		s.backlogged.Store(false)
+	}
 }
 
 // unixSecond is the time that dates a response: the loop's clock, which
-// the loop refreshes each time it wakes (at least every tick) and a
-// request's turn starts right after, unless the loop is stuck waiting for
-// a worker. nginx dates responses from its loop's cached time the same way.
-// In Inline mode the handlers of one batch of events share the batch's
-// time, another reason Inline is for fast handlers.
-func (s *Server) unixSecond() int64 {
-	if s.clockStopped.Load() {
-		return s.clock.unixNano() / int64(time.Second)
-	}
-	return s.now.Load() / int64(time.Second)
-}
+// the loop refreshes each time it wakes (at least every tick), and a
+// request's turn starts right after. nginx dates responses from its loop's
+// cached time the same way. In Inline mode the handlers of one batch of
+// events share the batch's time, another reason Inline is for fast
+// handlers.
+func (s *Server) unixSecond() int64 { return s.now.Load() / int64(time.Second) }
 
 // open sets up state for a connection the poller accepted and armed. Past
 // MaxConns it takes the connection and has a worker answer 503.
@@ -352,9 +387,7 @@ func (s *Server) open(pc poller.Conn) {
 		c.runTurn(&s.loopStash)
 		return
 	}
-	if err := s.submit(c); err != nil {
-		c.close()
-	}
+	s.handOff(c)
 }
 
 // sweep closes armed connections whose deadline passed (or all idle ones

@@ -359,3 +359,47 @@ func TestStreamBodiesUnreadCloseAnnounced(t *testing.T) {
 		})
 	}
 }
+
+// TestParkedWorkerWithFullQueue: the only worker waits for the rest of an
+// upload while other clients fill the worker queue and more. The event
+// loop must go on reporting the upload's bytes (it once blocked handing
+// work to the full queue while the worker waited for it), and every client
+// gets its answer, on every backend.
+func TestParkedWorkerWithFullQueue(t *testing.T) {
+	for _, backend := range poller.Available() {
+		t.Run(backend, func(t *testing.T) {
+			h := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+				if req.Path() == "/upload" {
+					b, err := io.ReadAll(req.BodyReader())
+					res.BodyString(fmt.Sprintf("got %d %v", len(b), err))
+					return
+				}
+				res.BodyString("hi")
+			})
+			cfg := server.Config{Workers: 1, QueueSize: 1, StreamBodies: true, ReadBodyTimeout: 5 * time.Second}
+			_, addr := suite.Start(t, suite.Target{Backend: backend}, cfg, h)
+			up := suite.Dial(t, addr)
+			io.WriteString(up, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01")
+			time.Sleep(100 * time.Millisecond) // the worker parks for the rest of the body
+			var others []net.Conn
+			for range 4 { // one fills the queue, the rest wait behind it
+				c := suite.Dial(t, addr)
+				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				others = append(others, c)
+				time.Sleep(20 * time.Millisecond)
+			}
+			io.WriteString(up, "23456789")
+			up.SetReadDeadline(time.Now().Add(3 * time.Second))
+			res, err := suite.ReadResponse(bufio.NewReader(up), false)
+			if err != nil || string(res.Body) != "got 10 <nil>" {
+				t.Fatalf("upload: %v %+v, want got 10", err, res)
+			}
+			for i, c := range others {
+				c.SetReadDeadline(time.Now().Add(3 * time.Second))
+				if res, err := suite.ReadResponse(bufio.NewReader(c), false); err != nil || string(res.Body) != "hi" {
+					t.Fatalf("client %d: %v %+v", i, err, res)
+				}
+			}
+		})
+	}
+}
