@@ -81,7 +81,7 @@ func (c *conn) park(i poller.Interest, timeout time.Duration) error {
 		ex.wake = make(chan struct{}, 1)
 	}
 	ex.parked = true
-	c.idle.Store(false)
+	c.idle.Store(idleNo)
 	c.setDeadline(timeout)
 	c.event, c.data, c.cause = 0, nil, nil
 	c.own.beginArm()

@@ -63,15 +63,30 @@ type conn struct {
 	discarded int // input discarded while lingering
 
 	own ownership
-	// idle: no partial request and no pending output; a shutdown closes
-	// idle connections at once.
-	idle       atomic.Bool
+	// idle is idleYes between requests (no partial request, no pending
+	// output; a shutdown closes the connection at once), idleNew from
+	// accept to the first byte (a shutdown closes it after newConnGrace),
+	// idleNo otherwise.
+	idle       atomic.Uint32
 	event      poller.EventKind
 	rejected   bool // accepted past MaxConns: answer 503 and close
 	eof        bool // the peer closed its side
 	closeAfter bool // close once the output is written
 	lingering  bool // our FIN is sent; discarding input until the peer's
 }
+
+// Values of conn.idle.
+const (
+	idleNo  = iota // a request or output in progress
+	idleYes        // between requests
+	idleNew        // accepted, nothing received yet
+)
+
+// newConnGrace is how long a shutdown leaves a connection that has sent
+// nothing yet: its first request may be on the way, and a client does not
+// retry a request on a fresh connection that closed unanswered. net/http
+// waits as long.
+const newConnGrace = 5 * time.Second
 
 // runTurn runs a turn on the goroutine whose stash is st. A panic in the
 // server's own code (a handler's is recovered around the handler) closes
@@ -141,7 +156,7 @@ func (c *conn) turn(st *stash) {
 			// Complete requests are still buffered: yield to other
 			// connections. The socket is writable, so arming for it
 			// brings the connection back at once, behind the others.
-			c.idle.Store(false)
+			c.idle.Store(idleNo)
 			c.handBack(poller.Writable)
 			return
 		}
@@ -391,7 +406,7 @@ func (c *conn) flush() bool {
 	if n > 0 || c.event != poller.EventWritable {
 		c.setDeadline(c.srv.cfg.WriteTimeout) // progress restarts the clock
 	}
-	c.idle.Store(false)
+	c.idle.Store(idleNo)
 	c.handBack(poller.Writable)
 	return false
 }
@@ -410,7 +425,7 @@ func (c *conn) finish() {
 	c.lingering = true
 	c.in = c.in[:0]
 	c.setDeadline(lingerTimeout)
-	c.idle.Store(true)
+	c.idle.Store(idleYes)
 	c.handBack(poller.Readable)
 }
 
@@ -441,15 +456,15 @@ func (c *conn) arm(i poller.Interest) {
 		c.reqStart = 0
 		c.releaseBuffers()
 		c.setDeadline(c.srv.cfg.IdleTimeout)
-		if !c.idle.Load() { // a keep-alive connection mostly still is: skip the locked store
-			c.idle.Store(true)
+		if c.idle.Load() != idleYes { // a keep-alive connection mostly still is: skip the locked store
+			c.idle.Store(idleYes)
 		}
 	case c.ex != nil && c.ex.bodyStart != 0:
 		c.deadline.Store(c.ex.bodyStart + int64(c.srv.cfg.ReadBodyTimeout))
-		c.idle.Store(false)
+		c.idle.Store(idleNo)
 	default:
 		c.deadline.Store(c.reqStart + int64(c.srv.cfg.ReadHeaderTimeout))
-		c.idle.Store(false)
+		c.idle.Store(idleNo)
 	}
 	if c.deadline.Load() <= c.srv.now.Load() {
 		c.close() // the request ran out of time while being read

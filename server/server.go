@@ -194,8 +194,9 @@ func (s *Server) Serve() error {
 }
 
 // Shutdown stops accepting, lets requests in flight finish, closes idle
-// connections, and returns once every connection is closed and Serve is
-// about to return. When ctx ends first, it closes every connection that is
+// keep-alive connections at once and connections that have sent nothing
+// yet after a grace of 5 s, and returns once every connection is closed and
+// Serve is about to return. When ctx ends first, it closes every connection that is
 // not running a handler (as Close does) and returns ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.beginShutdown() {
@@ -377,6 +378,7 @@ func (s *Server) open(pc poller.Conn) {
 	s.live.Add(1)
 	s.conns = append(s.conns, c)
 	if !over {
+		c.idle.Store(idleNew)
 		c.own.v.Store(stateArmed)
 		return
 	}
@@ -390,8 +392,24 @@ func (s *Server) open(pc poller.Conn) {
 	s.handOff(c)
 }
 
-// sweep closes armed connections whose deadline passed (or all idle ones
-// when draining, every armed one when forced) and forgets closed ones.
+// drainable reports whether a draining server closes c, which is armed,
+// at now: between requests, or accepted at least newConnGrace ago with
+// nothing received since (its deadline is then still IdleTimeout from
+// its accept).
+func (c *conn) drainable(now int64) bool {
+	switch c.idle.Load() {
+	case idleYes:
+		return true
+	case idleNew:
+		accepted := c.deadline.Load() - int64(c.srv.cfg.IdleTimeout)
+		return now-accepted >= int64(newConnGrace)
+	}
+	return false
+}
+
+// sweep closes armed connections whose deadline passed (or, when
+// draining, the drainable ones; when forced, every armed one) and forgets
+// closed ones.
 func (s *Server) sweep(now int64, draining, forced bool) {
 	kept := s.conns[:0]
 	for _, c := range s.conns {
@@ -400,7 +418,7 @@ func (s *Server) sweep(now int64, draining, forced bool) {
 		}
 		if c.own.armed() {
 			expired := c.deadline.Load() <= now
-			if (expired || forced || (draining && c.idle.Load())) && c.own.takeArmed() {
+			if (expired || forced || (draining && c.drainable(now))) && c.own.takeArmed() {
 				c.event, c.data, c.cause = poller.EventClosed, nil, ErrShuttingDown
 				if expired {
 					c.cause = ErrClientTimeout
