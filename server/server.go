@@ -195,9 +195,10 @@ func (s *Server) Serve() error {
 
 // Shutdown stops accepting, lets requests in flight finish, closes idle
 // keep-alive connections at once and connections that have sent nothing
-// yet after a grace of 5 s, and returns once every connection is closed and
-// Serve is about to return. When ctx ends first, it closes every connection that is
-// not running a handler (as Close does) and returns ctx's error.
+// yet after a grace of 5 s, and returns once every connection is closed
+// and Serve is about to return. When ctx ends first, it closes every
+// connection that is not running a handler (as Close does) and returns
+// ctx's error.
 func (s *Server) Shutdown(ctx context.Context) error {
 	if !s.beginShutdown() {
 		return nil
