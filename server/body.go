@@ -136,11 +136,47 @@ func (c *conn) receiveBody() error {
 	}
 }
 
+// finishBody drops what the handler left unread of a streamed body, as
+// far as the body is already buffered; it never waits for the client. The
+// server calls it when the handler has returned: if the body is then
+// complete, the bytes after it are the next request; if not,
+// bodyUnfinished says so and the connection closes after the response.
+// Left in place, unread body bytes would be parsed as a request.
+func (c *conn) finishBody() {
+	ex := c.ex
+	b := &ex.body
+	for b.err == nil && ex.failed == nil {
+		if len(b.pending) > 0 {
+			b.pending = nil
+			c.dropWire(b.pendingWire)
+			b.pendingWire = 0
+		}
+		if !ex.parser.InBody() {
+			return
+		}
+		body, consumed, err := ex.parser.ReadBody(c.in[b.wire:])
+		if err != nil && !errors.Is(err, io.EOF) {
+			b.err = fmt.Errorf("server: request body: %w", err)
+			return
+		}
+		if len(body) > 0 {
+			b.pending, b.pendingWire = body, consumed
+			continue
+		}
+		c.dropWire(consumed)
+		if consumed == 0 {
+			return // the rest is still on the way
+		}
+	}
+}
+
 // bodyUnfinished reports whether the streamed body of the request just
-// handled was left unread or broken: what follows on the wire is then not a
-// request, so the connection closes after the response.
+// handled is not wholly read and dropped (see finishBody) or broken: what
+// follows on the wire is then not a request, so the connection closes
+// after the response.
 func (c *conn) bodyUnfinished() bool {
-	return c.ex.parser.InBody() || c.ex.body.err != nil
+	b := &c.ex.body
+	return c.ex.parser.InBody() || b.err != nil || len(b.pending) > 0
 }
 
 // growPinned returns a larger copy of b and leaves b to the collector

@@ -303,6 +303,9 @@ func (c *conn) serveRequest() {
 	}
 	res.Reset(req)
 	ok := c.callHandler(req, res)
+	if ok && req.BodyStreamed() {
+		c.finishBody()
+	}
 	switch {
 	case ex.failed != nil || (!ok && res.Streaming()):
 		c.abandon() // part of the response is out: nothing can follow it

@@ -124,6 +124,9 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 		}
 		return false, false
 	}
+	if req.BodyStreamed() {
+		c.finishBody() // before the head is written, which says whether the connection stays
+	}
 	keepAlive = w.finish()
 	hx.body.close()
 	if c.bodyUnfinished() {

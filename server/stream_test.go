@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -401,5 +402,54 @@ func TestParkedWorkerWithFullQueue(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStreamBodiesPartialReadIsDropped: whatever a handler leaves unread of
+// a streamed body is dropped, never parsed as a request (here the body is a
+// request itself): with the whole body already received, the connection
+// goes on with the real next request; on the native API and through
+// HTTPHandler, Content-Length and chunked, none or part of it read.
+func TestStreamBodiesPartialReadIsDropped(t *testing.T) {
+	const inner = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n"
+	bodies := map[string]string{
+		"content-length": fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(inner), inner),
+		"chunked":        fmt.Sprintf("Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(inner), inner),
+	}
+	// The handlers read ?n= bytes of the body and answer with the path.
+	readN := func(body io.Reader, query string) {
+		n, _ := strconv.Atoi(strings.TrimPrefix(query, "n="))
+		io.ReadFull(body, make([]byte, n))
+	}
+	handlers := map[string]server.Handler{
+		"native": server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+			readN(req.BodyReader(), req.Query())
+			res.BodyString(req.Path())
+		}),
+		"HTTPHandler": server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			readN(r.Body, r.URL.RawQuery)
+			io.WriteString(w, r.URL.Path)
+		})),
+	}
+	for hname, h := range handlers {
+		_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, StreamBodies: true}, h)
+		for bname, body := range bodies {
+			for _, n := range []int{0, 2} {
+				t.Run(fmt.Sprintf("%s/%s/read%d", hname, bname, n), func(t *testing.T) {
+					c := suite.Dial(t, addr)
+					r := bufio.NewReader(c)
+					fmt.Fprintf(c, "POST /upload?n=%d HTTP/1.1\r\nHost: h\r\n%sGET /after HTTP/1.1\r\nHost: h\r\n\r\n", n, body)
+					for _, want := range []string{"/upload", "/after"} {
+						res, err := suite.ReadResponse(r, false)
+						if err != nil || string(res.Body) != want {
+							t.Fatalf("got %v %+v, want %s (an unread body must not become a request)", err, res, want)
+						}
+						if res.Close {
+							t.Fatalf("%s: the connection closes, though the whole body was received", want)
+						}
+					}
+				})
+			}
+		}
 	}
 }
