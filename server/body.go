@@ -62,12 +62,16 @@ func (c *conn) readBody(p []byte) (int, error) {
 			return 0, nil
 		}
 		if ex.parser.NeedsContinue() {
-			// The client waits for this before sending the body (RFC
-			// 9110 §10.1.1); it is due now that the handler reads.
-			c.out = append(c.outBuf(), protocol.Continue...)
 			ex.parser.ContinueSent()
-			if err := c.writeAll(); err != nil {
-				return 0, err
+			// The client waits for this before sending the body (RFC
+			// 9110 §10.1.1); it is due now that the handler reads, unless
+			// the response has begun: a 100 then would land inside it,
+			// and the client sends the body after its own wait instead.
+			if !ex.noContinue && !ex.res.Streaming() {
+				c.out = append(c.outBuf(), protocol.Continue...)
+				if err := c.writeAll(); err != nil {
+					return 0, err
+				}
 			}
 		}
 		body, consumed, err := ex.parser.ReadBody(c.in[b.wire:])

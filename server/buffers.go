@@ -104,6 +104,9 @@ type exchange struct {
 	parked  bool          // a worker sleeps on wake; read by the loop after a take
 	failed  error         // the connection broke under the handler
 	flushed bool          // output was written to the socket during the handler
+	// noContinue: the response has begun (HTTPHandler set its status), so
+	// no 100 Continue may go out for this request any more.
+	noContinue bool
 
 	body streamedBody // the request's body when streamed (see body.go)
 	// bodyStart is when the request's header section was complete, for

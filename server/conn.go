@@ -293,7 +293,7 @@ func (c *conn) reject(err error) {
 func (c *conn) serveRequest() {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
-	ex.failed, ex.flushed = nil, false
+	ex.failed, ex.flushed, ex.noContinue = nil, false, false
 	if req.BodyStreamed() {
 		req.SetBodyStream((*bodyStream)(c))
 	}

@@ -111,6 +111,9 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 		w.bw = bufio.NewWriterSize(w.cw, chunkingThreshold)
 	}
 	ok = c.callHTTP(a.h, w, r)
+	if r.MultipartForm != nil {
+		_ = r.MultipartForm.RemoveAll() // the temporary files of ParseMultipartForm, as net/http
+	}
 	c.hctx.Store(nil)
 	hx.ctx.handlerReturned()
 	if !ok {

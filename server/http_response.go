@@ -73,6 +73,12 @@ func (w *responseWriter) Header() http.Header {
 	if w.handlerHeader == nil {
 		w.handlerHeader = make(http.Header)
 	}
+	if w.wroteHeader && !w.snapped && !w.headSent {
+		// As net/http: the head goes out as the header was when the
+		// status was set; changes made after it are not sent.
+		w.snap.take(w.handlerHeader)
+		w.snapped = true
+	}
 	w.calledHeader = true
 	return w.handlerHeader
 }
@@ -93,6 +99,7 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
+	w.c.ex.noContinue = true // as net/http: no 100 Continue once the final status is set
 	if w.calledHeader {
 		w.snap.take(w.handlerHeader)
 		w.snapped = true
@@ -112,6 +119,9 @@ func (w *responseWriter) WriteHeader(code int) {
 
 // writeInterim sends a 1xx response with the handler's fields.
 func (w *responseWriter) writeInterim(code int) {
+	if code == http.StatusContinue {
+		w.c.ex.parser.ContinueSent() // the handler sent it: the server will not again
+	}
 	w.appendStatusLine(code)
 	w.snap.take(w.handlerHeader)
 	w.snap.write(w.c, exclContentLength|exclTransferEncoding)
@@ -278,7 +288,7 @@ func (w *responseWriter) writeHead(p []byte) {
 	for _, v := range trailer {
 		hasTrailers = true
 		for _, k := range strings.Split(v, ",") {
-			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && !forbiddenTrailer[k] {
+			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && !forbiddenTrailer[k] && !strings.HasPrefix(k, "If-") {
 				w.trailers = append(w.trailers, k)
 			}
 		}

@@ -453,3 +453,25 @@ func TestStreamBodiesPartialReadIsDropped(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamBodiesNoContinueInsideResponse: a native handler that flushed
+// part of its response before reading an Expect: 100-continue body gets no
+// 100 Continue written into its response.
+func TestStreamBodiesNoContinueInsideResponse(t *testing.T) {
+	h := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		res.Write([]byte("resp "))
+		if err := res.Flush(); err != nil {
+			return
+		}
+		b, _ := io.ReadAll(req.BodyReader())
+		res.Write(b)
+	})
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, StreamBodies: true}, h)
+	c := suite.Dial(t, addr)
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got, _ := io.ReadAll(c)
+	if strings.Contains(string(got), "100 Continue") || !strings.Contains(string(got), "resp ") || !strings.Contains(string(got), "abc") {
+		t.Fatalf("response %q: want the body read back and no 100 Continue inside it", got)
+	}
+}

@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miniasync/miniasync/internal/suite"
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/server"
+)
+
+// compareWithNetHTTP sends req (then the closing request) to net/http's
+// server and to HTTPHandler with cfg, both serving h, and fails on any
+// byte difference, Date aside.
+func compareWithNetHTTP(t *testing.T, h http.Handler, cfg server.Config, req string) {
+	t.Helper()
+	std := startNetHTTP(t, h)
+	if cfg.Workers == 0 {
+		cfg.Workers = 2
+	}
+	_, ours := suite.Start(t, suite.Target{Backend: poller.Default()}, cfg, server.HTTPHandler(h))
+	want := exchangeRaw(t, std, req)
+	got := exchangeRaw(t, ours, req)
+	if got != want {
+		t.Errorf("responses differ\nnet/http:\n%q\nminiasync:\n%q", want, got)
+	}
+}
+
+// TestHTTPHandlerExpectContinue: 100 Continue goes out once, when the
+// handler first reads a streamed body, and never after the handler set its
+// final status (flushed or not), where it would land inside the response:
+// byte for byte as net/http.
+func TestHTTPHandlerExpectContinue(t *testing.T) {
+	const req = "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc"
+	readBack := func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%q %v", b, err)
+	}
+	for name, h := range map[string]http.HandlerFunc{
+		"read first": readBack,
+		"write, flush, then read": func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "resp ")
+			w.(http.Flusher).Flush()
+			readBack(w, r)
+		},
+		"write, then read": func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "resp ")
+			readBack(w, r)
+		},
+		"WriteHeader(100), then read": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusContinue)
+			readBack(w, r)
+		},
+	} {
+		t.Run(name, func(t *testing.T) { compareWithNetHTTP(t, h, server.Config{StreamBodies: true}, req) })
+	}
+}
+
+// TestHTTPHandlerHeaderAfterWriteHeader: the head carries the header as it
+// was when the status was set; later changes (even a late Trailer
+// declaration) are not sent, as in net/http.
+func TestHTTPHandlerHeaderAfterWriteHeader(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"set after WriteHeader": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusCreated)
+			w.Header().Set("Location", "/x")
+			io.WriteString(w, "x")
+		},
+		"set after Write": func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "x")
+			w.Header().Set("X-Late", "1")
+		},
+		"trailer declared after Write": func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "b")
+			w.Header().Set("Trailer", "X-A")
+			w.Header().Set("X-A", "a")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			compareWithNetHTTP(t, h, server.Config{}, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+		})
+	}
+}
+
+// TestHTTPHandlerTrailerIfForbidden: a Trailer declaration naming an If-*
+// field is dropped, as net/http does.
+func TestHTTPHandlerTrailerIfForbidden(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "If-Match, X-A")
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "b")
+		w.Header().Set("If-Match", "m")
+		w.Header().Set("X-A", "a")
+	})
+	compareWithNetHTTP(t, h, server.Config{}, "GET / HTTP/1.1\r\nHost: h\r\n\r\n")
+}
+
+// TestHTTPHandlerMultipartFilesRemoved: the temporary files of
+// r.ParseMultipartForm are removed when the handler returns, as net/http
+// does.
+func TestHTTPHandlerMultipartFilesRemoved(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(16); err != nil { // small: the file goes to disk
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("f", "f.bin")
+	fw.Write(bytes.Repeat([]byte("z"), 4096))
+	mw.Close()
+	req := fmt.Sprintf("POST / HTTP/1.1\r\nHost: h\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s", mw.FormDataContentType(), body.Len(), body.String())
+	leftover := func() []string {
+		var names []string
+		for range 40 { // up to 2 s for the server to clean up
+			ents, _ := os.ReadDir(dir)
+			names = names[:0]
+			for _, e := range ents {
+				if strings.HasPrefix(e.Name(), "multipart-") {
+					names = append(names, e.Name())
+				}
+			}
+			if len(names) == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return names
+	}
+	std := startNetHTTP(t, h)
+	if got := exchangeRaw(t, std, req); !strings.Contains(got, "\r\n\r\nok") {
+		t.Fatalf("baseline net/http: %q", got)
+	}
+	if names := leftover(); len(names) != 0 {
+		t.Fatalf("baseline net/http left %v", names)
+	}
+	_, ours := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2}, server.HTTPHandler(h))
+	if got := exchangeRaw(t, ours, req); !strings.Contains(got, "\r\n\r\nok") {
+		t.Fatalf("miniasync: %q", got)
+	}
+	if names := leftover(); len(names) != 0 {
+		t.Errorf("temporary files of the multipart form left after the handler returned: %v", names)
+	}
+}
