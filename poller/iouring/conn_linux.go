@@ -81,8 +81,14 @@ const (
 // errSendQueueFull is failure's error for errQueueFull.
 var errSendQueueFull = errors.New("iouring: send: submission queue full")
 
-// fail records why the connection failed; failBit publishes it.
+// fail records why the connection failed; failBit publishes it. The first
+// cause stays: once published, the owner may read it at any time, so a
+// later failure (a send's EPIPE after the receive's ECONNRESET) must not
+// write it again.
 func (c *conn) fail(op errOp, errno unix.Errno) {
+	if c.errOp != errNone {
+		return
+	}
 	c.errOp, c.errno = op, uint16(errno)
 }
 
