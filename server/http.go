@@ -38,7 +38,10 @@ import (
 //   - r.Body streams the request body; with Config.StreamBodies a body is
 //     read from the socket as the handler reads it, otherwise it is already
 //     buffered (up to Limits.MaxBodySize). "Expect: 100-continue" is
-//     answered when the handler first reads the body.
+//     answered with 100 Continue when the handler first reads a streamed
+//     body, unless it has set its status by then (as net/http); a
+//     buffered body is asked for before the handler runs, since the
+//     handler only runs once it is in.
 //   - r.Context() is cancelled when the handler returns, when the client
 //     goes away while it runs (checked every 100 ms), and when the server
 //     closes (Close, or Shutdown whose context ended). It carries
@@ -54,8 +57,9 @@ import (
 // assertion fails), read and write deadlines and full duplex through
 // http.ResponseController (http.ErrNotSupported; use the server's
 // timeouts), HTTP/2 and its server push (http.Pusher), and TLS. A panic in
-// the handler closes the connection without a response, as net/http does
-// (http.ErrAbortHandler is not logged).
+// the handler closes the connection without a response, or without the
+// rest of it when part already went out (net/http also sends what it had
+// buffered); http.ErrAbortHandler is not logged.
 //
 // In Inline mode a handler cannot wait for its client: flushed output that
 // the socket does not take at once is sent after the handler returns.
