@@ -30,12 +30,34 @@ var (
 	// transfer codings and chunk extension names.
 	tokenTable = table(tchars)
 
-	// pathTable holds the request-target bytes that need no special
-	// handling: pchar without pct-encoded plus "/" (RFC 3986 §3.3). '?',
-	// '%', '[' and ']' are handled by the target parser; everything else
-	// (SP, controls, '"', '#', '<', '>', '\\', '^', '`', '{', '|', '}', DEL
-	// and bytes >= 0x80) is rejected.
-	pathTable = table(unreserved, subDelims, ":@/")
+	// pathTable holds the path bytes that need no special handling: pchar
+	// without pct-encoded plus "/" (RFC 3986 §3.3), and obs-text (bytes
+	// >= 0x80: clients send UTF-8 paths unencoded, and net/http and nginx
+	// take them). '?', '%', '[' and ']' are handled by the target parser;
+	// everything else (SP, controls, '"', '#', '<', '>', '\\', '^', '`',
+	// '{', '|', '}', DEL) is rejected.
+	pathTable = func() [256]bool {
+		t := table(unreserved, subDelims, ":@/")
+		for c := 0x80; c < 0x100; c++ {
+			t[c] = true
+		}
+		return t
+	}()
+
+	// queryTable holds the bytes accepted in a request-target's query: every
+	// visible ASCII byte but '#', and obs-text (>= 0x80). RFC 3986 allows fewer, but
+	// clients send '|', '{', '"', '[', unencoded UTF-8 and stray '%' in
+	// queries, and net/http and nginx take them; nothing in the query
+	// bears on framing or routing, and the handler gets it raw.
+	queryTable = func() (t [256]bool) {
+		for c := 0x21; c < 0x7f; c++ {
+			t[c] = c != '#' // a fragment is never sent (RFC 9112 §3.2)
+		}
+		for c := 0x80; c < 0x100; c++ {
+			t[c] = true
+		}
+		return t
+	}()
 
 	// regNameTable holds reg-name bytes other than pct-encoded (RFC 3986 §3.2.2).
 	regNameTable = table(unreserved, subDelims)
@@ -68,10 +90,15 @@ var (
 	}()
 
 	// lineTable holds the bytes that may appear in a request line (before
-	// its LF): visible ASCII, SP and the CR of the terminating CRLF. It is
-	// used to reject garbage before the whole line has arrived.
+	// its LF): visible ASCII, obs-text (in the target), SP and the CR of
+	// the terminating CRLF. It is used to reject garbage (binary data, a
+	// TLS handshake, which starts with a control byte) before the whole
+	// line has arrived.
 	lineTable = func() (t [256]bool) {
 		for c := 0x20; c < 0x7f; c++ {
+			t[c] = true
+		}
+		for c := 0x80; c < 0x100; c++ {
 			t[c] = true
 		}
 		t['\r'] = true

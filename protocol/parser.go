@@ -296,10 +296,16 @@ loop:
 		}
 		switch line[j] {
 		case '?':
-			if query < 0 {
-				query = j
-			}
+			// The query runs to the SP before the version (see queryTable).
+			query = j
 			j++
+			for j < len(line) && queryTable[line[j]] {
+				j++
+			}
+			if j < len(line) && line[j] != ' ' {
+				return errBadTarget
+			}
+			break loop
 		case '%':
 			// pct-encoded = "%" HEXDIG HEXDIG
 			if j+2 >= len(line) || !isHex(line[j+1]) || !isHex(line[j+2]) {
@@ -395,14 +401,18 @@ func (p *Parser) absoluteForm(buf []byte, off int, t []byte, hasQuery, brackets 
 	if !validHost(auth) {
 		return errBadHost
 	}
-	if brackets && (bytes.IndexByte(t[a:], '[') >= 0 || bytes.IndexByte(t[a:], ']') >= 0) {
+	q := len(t)
+	if hasQuery {
+		q = a + bytes.IndexByte(t[a:], '?')
+	}
+	// Brackets belong to an IP literal; in the path they are not allowed
+	// (in the query they are, see queryTable).
+	if brackets && (bytes.IndexByte(t[a:q], '[') >= 0 || bytes.IndexByte(t[a:q], ']') >= 0) {
 		return errBadTarget
 	}
 	p.host = span{off + rest, len(auth)}
 	p.hostFromTarget = true
-	q := len(t)
 	if hasQuery {
-		q = a + bytes.IndexByte(t[a:], '?')
 		p.query = span{off + q + 1, len(t) - q - 1}
 	}
 	if q == a {
