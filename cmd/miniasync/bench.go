@@ -86,7 +86,7 @@ connection is reported in a table of its own.`,
   miniasync bench --wrk wrk --cpu-pin
   miniasync bench --backends epoll --baseline --rounds 5 --duration 3s
   miniasync bench --baseline --idle 10000 --conns none`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},

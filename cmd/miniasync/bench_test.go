@@ -252,6 +252,31 @@ func TestBenchFlagErrors(t *testing.T) {
 	}
 }
 
+// TestBenchSpacedOptionalValue: --cpu-pin (and a bool flag) take a value
+// only after "=", so a spaced value is a stray argument; the error says how
+// to write it, and bare --cpu-pin still parses.
+func TestBenchSpacedOptionalValue(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cpu-pin", "0:1"}, `unexpected argument "0:1"`},
+		{[]string{"--cpu-pin", "0:1"}, "write --cpu-pin=0:1"},
+		{[]string{"--keep-going", "false"}, "write --keep-going=false"},
+		{[]string{"extra"}, `unknown command "extra"`},
+	} {
+		_, _, err := runBench(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+		}
+	}
+	// Bare --cpu-pin is "auto": the bench goes on to check the other flags.
+	_, _, err := runBench(t, "--cpu-pin", "--rounds", "0")
+	if err == nil || !strings.Contains(err.Error(), "--rounds 0") {
+		t.Errorf("bare --cpu-pin: error %v, want the --rounds error", err)
+	}
+}
+
 func TestBenchPortInUse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

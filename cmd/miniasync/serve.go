@@ -44,7 +44,7 @@ func newServeCommand() *cobra.Command {
 
 The first signal stops accepting, lets requests in flight finish (up to
 --shutdown-timeout) and exits 0; a second signal exits at once.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd.Flags().Changed)
 		},

@@ -216,6 +216,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
 		{[]string{"serve", "--workers", "-2"}, "Workers must be positive"},
 		{[]string{"serve", "extra"}, "unknown command"},
+		{[]string{"serve", "--inline", "false"}, `unexpected argument "false": a value for a flag that may stand alone follows "=": write --inline=false`},
 		{[]string{"serve", "--backend", "epoll", "--netpoll-pollers", "2"}, "apply to --backend netpoll only"},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-runner", "inline"}, `unknown runner "inline" (choose from: pool, go)`},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-pollers", "-1"}, "--netpoll-pollers must not be negative"},
