@@ -77,8 +77,16 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	if _, err := report.ParseFormat(o.format); err != nil {
 		return none, settings, err
 	}
+	if o.jsonFile != "" {
+		if err := checkOutputFile("json", o.jsonFile); err != nil {
+			return none, settings, err
+		}
+	}
 	if o.chartFile != "" {
 		if _, err := chart.FormatOf(o.chartFile); err != nil {
+			return none, settings, err
+		}
+		if err := checkOutputFile("chart", o.chartFile); err != nil {
 			return none, settings, err
 		}
 	}

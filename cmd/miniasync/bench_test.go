@@ -277,6 +277,43 @@ func TestBenchSpacedOptionalValue(t *testing.T) {
 	}
 }
 
+// TestBenchOutputPathsCheckedFirst: a --json or --chart file that cannot be
+// written is an error before any server starts (here the server binary does
+// not even exist, so a started bench would fail otherwise).
+func TestBenchOutputPathsCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--json", filepath.Join(missing, "b.json")}, "--json " + filepath.Join(missing, "b.json") + ": its directory " + missing + " does not exist"},
+		{[]string{"--chart", filepath.Join(missing, "b.svg")}, "--chart " + filepath.Join(missing, "b.svg") + ": its directory " + missing + " does not exist"},
+		{[]string{"--json", dir}, "is a directory"},
+	} {
+		args := append([]string{"--server-binary", filepath.Join(missing, "miniasync"), "--backends", "epoll", "--duration", "100ms", "--quiet"}, tt.args...)
+		_, _, err := runBench(t, args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestBenchWriteKeepsTable: when a file cannot be written at the end, the
+// table and note are still printed, and the error follows.
+func TestBenchWriteKeepsTable(t *testing.T) {
+	o := &benchOptions{format: "text", jsonFile: filepath.Join(t.TempDir(), "gone", "b.json")}
+	rep := newReport(time.Now(), result.Settings{Rounds: 1, Handler: "hello"}, []result.Run{
+		{Server: "epoll", Kind: result.Backend, Conns: 2, Pipeline: 1, Requests: 100, RequestsPerSec: 1000},
+	})
+	var stdout bytes.Buffer
+	err := o.write(&stdout, rep)
+	if err == nil || !strings.Contains(err.Error(), "--json") {
+		t.Errorf("error %v, want the --json failure", err)
+	}
+	checkTable(t, stdout.String(), "\nepoll ", "Ratios compare with epoll")
+}
+
 func TestBenchPortInUse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
