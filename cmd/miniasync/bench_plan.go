@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -130,6 +131,9 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 				return none, settings, fmt.Errorf("--wrk-servers: no server is named %q", name)
 			}
 			plan.Wrk.Servers = append(plan.Wrk.Servers, name)
+		}
+		if _, err := exec.LookPath(o.wrk); err != nil {
+			return none, settings, fmt.Errorf("--wrk: %w", err)
 		}
 	} else if o.wrkServers != "" {
 		return none, settings, errors.New("--wrk-servers needs --wrk")

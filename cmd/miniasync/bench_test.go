@@ -237,6 +237,8 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--conns", "none"}, []string{"--conns none", "--idle"}},
 		{[]string{"--idle", "-1"}, []string{"--idle -1", "out of range"}},
 		{[]string{"--wrk", "wrk", "--wrk-servers", "nope"}, []string{"no server is named"}},
+		{[]string{"--wrk", "/nonexistent/wrk"}, []string{"--wrk", "/nonexistent/wrk", "no such file"}},
+		{[]string{"--wrk", "no-such-wrk-here"}, []string{"--wrk", `"no-such-wrk-here"`, "not found"}},
 	}
 	for _, tt := range tests {
 		_, _, err := runBench(t, tt.args...)
