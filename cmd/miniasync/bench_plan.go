@@ -36,11 +36,11 @@ const baselineName = "net/http"
 func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	var none runner.Plan
 	var settings result.Settings
-	if _, ok := handlers.New(o.handler); !ok {
+	if _, ok := handlers.New(o.handler); !ok && o.handler != handlers.HTTPHelloName {
 		return none, settings, fmt.Errorf("unknown --handler %q (choose from: %s)", o.handler, strings.Join(handlers.Names, ", "))
 	}
 	if o.baseline && !baselineHandles(o.handler) {
-		return none, settings, fmt.Errorf("--baseline serves only the %s handlers, not %q", strings.Join(baselineHandlers, " and "), o.handler)
+		return none, settings, fmt.Errorf("--baseline serves only the %s handlers, not %q", strings.Join(baselineHandlers, ", "), o.handler)
 	}
 	if o.idle < 0 || o.idle > maxConns {
 		return none, settings, fmt.Errorf("--idle %d is out of range (0 to %d)", o.idle, maxConns)

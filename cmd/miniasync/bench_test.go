@@ -132,6 +132,23 @@ func TestBenchIdle(t *testing.T) {
 	}
 }
 
+// TestBenchHTTPHello benches the http-hello handler, as serve runs it,
+// against net/http serving the same net/http handler.
+func TestBenchHTTPHello(t *testing.T) {
+	bin := buildMiniasync(t)
+	stdout, stderr, err := runBench(t,
+		"--server-binary", bin, "--backends", "epoll", "--baseline", "--handler", "http-hello",
+		"--conns", "2", "--duration", "300ms", "--warmup", "100ms", "--quiet",
+	)
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
+	}
+	checkTable(t, stdout, "\nepoll ", "\nnet/http (baseline) ", "Ratios compare with net/http")
+	if strings.Contains(stdout, "failed") {
+		t.Errorf("a run failed:\n%s", stdout)
+	}
+}
+
 // TestBenchRounds runs two short rounds of a backend and the baseline and
 // checks the merged rows, every round's runs, and that the progress says
 // which round runs.
@@ -375,6 +392,15 @@ func TestBaselineHandler(t *testing.T) {
 		if rec.Body.String() != strconv.Itoa(want) {
 			t.Errorf("counter: %q, want %d", rec.Body.String(), want)
 		}
+	}
+	hh, err := baselineHandler("http-hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	hh.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || rec.Body.String() != "Hello" || rec.Header().Get("Content-Type") != "text/plain" {
+		t.Errorf("http-hello: %d %v %q", rec.Code, rec.Header(), rec.Body.String())
 	}
 	if _, err := baselineHandler("echo"); err == nil {
 		t.Error("echo: no error")
