@@ -167,6 +167,9 @@ func (o *benchOptions) targets() ([]runner.Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--serve-flags: %w", err)
 	}
+	if err := checkServeFlags(extra); err != nil {
+		return nil, err
+	}
 	var out []runner.Target
 	for _, b := range names {
 		argv := []string{exe, "serve", "--addr", "{addr}", "--backend", b, "--handler", o.handler, "--log-level", "warn"}
@@ -227,4 +230,26 @@ func selectBackends(flag string) ([]string, error) {
 		names = append(names, n)
 	}
 	return names, nil
+}
+
+// benchSetsServeFlags are the serve flags bench sets for each server, with
+// the bench flag to use instead: in --serve-flags they would override
+// bench's value and mislabel the row, or move the server elsewhere.
+var benchSetsServeFlags = []struct{ flag, instead string }{
+	{"--addr", "--host and --port"},
+	{"--backend", "--backends"},
+	{"--handler", "bench's --handler"},
+}
+
+// checkServeFlags refuses, in --serve-flags, the flags bench sets itself.
+func checkServeFlags(words []string) error {
+	for _, w := range words {
+		name, _, _ := strings.Cut(w, "=")
+		for _, f := range benchSetsServeFlags {
+			if name == f.flag {
+				return fmt.Errorf("--serve-flags must not set %s: bench sets it for each server (use %s)", f.flag, f.instead)
+			}
+		}
+	}
+	return nil
 }

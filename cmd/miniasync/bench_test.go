@@ -254,8 +254,11 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--conns", "none"}, []string{"--conns none", "--idle"}},
 		{[]string{"--idle", "-1"}, []string{"--idle -1", "out of range"}},
 		{[]string{"--wrk", "wrk", "--wrk-servers", "nope"}, []string{"no server is named"}},
-		{[]string{"--wrk", "/nonexistent/wrk"}, []string{"--wrk", "/nonexistent/wrk", "no such file"}},
-		{[]string{"--wrk", "no-such-wrk-here"}, []string{"--wrk", `"no-such-wrk-here"`, "not found"}},
+		{[]string{"--serve-flags", "--queue 64 --addr 127.0.0.1:1", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --addr", "--host and --port"}},
+		{[]string{"--serve-flags", "--backend=epoll", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --backend", "--backends"}},
+		{[]string{"--serve-flags", "--handler counter", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --handler"}},
+		{[]string{"--wrk", "/nonexistent/wrk", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk", "/nonexistent/wrk", "no such file"}},
+		{[]string{"--wrk", "no-such-wrk-here", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk", `"no-such-wrk-here"`, "not found"}},
 	}
 	for _, tt := range tests {
 		_, _, err := runBench(t, tt.args...)
