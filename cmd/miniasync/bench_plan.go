@@ -67,6 +67,21 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	if o.warmup < 0 {
 		return none, settings, fmt.Errorf("--warmup must not be negative, not %v", o.warmup)
 	}
+	if o.workers < 0 {
+		return none, settings, fmt.Errorf("--workers must not be negative, not %d (0: serve's default)", o.workers)
+	}
+	if o.wrkThreads < 0 {
+		return none, settings, fmt.Errorf("--wrk-threads must not be negative, not %d (0: the CPUs the load may use)", o.wrkThreads)
+	}
+	if o.idleSettle < 0 {
+		return none, settings, fmt.Errorf("--idle-settle must not be negative, not %v", o.idleSettle)
+	}
+	if o.startTimeout <= 0 {
+		return none, settings, fmt.Errorf("--start-timeout must be positive, not %v", o.startTimeout)
+	}
+	if o.stopTimeout < 0 {
+		return none, settings, fmt.Errorf("--stop-timeout must not be negative, not %v", o.stopTimeout)
+	}
 	if o.port < 0 || o.port > 65535 {
 		return none, settings, fmt.Errorf("--port %d is out of range", o.port)
 	}
