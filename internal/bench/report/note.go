@@ -32,6 +32,9 @@ func WriteNote(w io.Writer, rep *result.Report) error {
 			"each metric the median of its own values (the mean of the middle two for an even count), errors and non-2xx summed; failed rounds are left out.\n", n)
 	}
 	fmt.Fprintf(&b, "- Ratios compare with %s at the same load point; req/CPU-s (requests per server CPU-second) ranks servers on a small shared machine.\n", rep.Reference)
+	if want := intendedReference(rep.Runs); want != rep.Reference && !succeeded(rep.Runs, want) {
+		fmt.Fprintf(&b, "- %s, the reference, failed, so the ratios compare with %s, the first server that succeeded.\n", want, rep.Reference)
+	}
 	fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; each run: %s warmup + %s measured; %s.\n",
 		rep.OS, rep.Arch, rep.CPUs, rep.GoVersion, rep.Settings.Warmup, rep.Settings.Duration, rep.Date.Format("2006-01-02 15:04 MST"))
 	if n := rep.Settings.Idle; n > 0 {

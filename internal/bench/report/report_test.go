@@ -59,6 +59,39 @@ func TestReferenceAndGroups(t *testing.T) {
 	}
 }
 
+// TestReferenceFailed: when the reference server failed everywhere, the
+// ratios compare with the first server that succeeded, and the note says so.
+func TestReferenceFailed(t *testing.T) {
+	runs := sampleRuns()
+	for i := range runs {
+		if runs[i].Server == "net/http" {
+			runs[i].Error = "server exited: net/http (exit status 1)"
+		}
+	}
+	if ref := Reference(runs); ref != "epoll" {
+		t.Fatalf("reference %q, want epoll, the first server that succeeded", ref)
+	}
+	failedFirst := append([]result.Run{runs[4]}, runs[:2]...) // broken, then epoll
+	if ref := Reference(failedFirst); ref != "epoll" {
+		t.Errorf("reference %q with the first server failed, want epoll", ref)
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, runs, Reference(runs), Text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "1.20x") { // fasthttp 120k against epoll 100k
+		t.Errorf("no ratio against epoll:\n%s", table.String())
+	}
+	rep := &result.Report{Reference: Reference(runs), Runs: runs}
+	var note bytes.Buffer
+	if err := WriteNote(&note, rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "net/http, the reference, failed, so the ratios compare with epoll, the first server that succeeded."; !strings.Contains(note.String(), want) {
+		t.Errorf("note lacks %q:\n%s", want, note.String())
+	}
+}
+
 func TestWriteTableText(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteTable(&b, sampleRuns(), "net/http", Text); err != nil {
