@@ -372,6 +372,22 @@ func TestBenchServerFailsToStart(t *testing.T) {
 	}
 }
 
+// TestBenchKeepGoingAllFailed: with --keep-going the failures are printed,
+// but a bench in which no server succeeded still exits non-zero.
+func TestBenchKeepGoingAllFailed(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	stdout, _, err := runBench(t, "--backends", "none", "--keep-going",
+		"--external", `bad=sh -c "exit 7"`, "--duration", "100ms", "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "every server failed") {
+		t.Errorf("error %v, want every server failed", err)
+	}
+	if !strings.Contains(stdout, "bad at conns=64 pipeline=1 failed") {
+		t.Errorf("the failure is not in the notes:\n%s", stdout)
+	}
+}
+
 func TestBaselineHandler(t *testing.T) {
 	h, err := baselineHandler("hello")
 	if err != nil {
