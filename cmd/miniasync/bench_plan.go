@@ -215,6 +215,9 @@ func (o *benchOptions) targets() ([]runner.Target, error) {
 		seen[t.Name] = true
 	}
 	if len(out) == 0 {
+		if strings.TrimSpace(o.backends) == "none" {
+			return nil, errors.New("nothing to bench: --backends none needs --baseline or --external")
+		}
 		return nil, errors.New("nothing to bench: no backend is available here; add --baseline or --external")
 	}
 	return out, nil

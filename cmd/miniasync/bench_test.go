@@ -248,7 +248,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--method", "G T"}, []string{"invalid method"}},
 		{[]string{"--external", "oops"}, []string{"NAME=COMMAND"}},
 		{[]string{"--external", "epoll=./x"}, []string{"two servers are named"}},
-		{[]string{"--backends", "none"}, []string{"nothing to bench"}},
+		{[]string{"--backends", "none"}, []string{"nothing to bench: --backends none needs --baseline or --external"}},
 		{[]string{"--cpu-pin=0:0"}, []string{"--cpu-pin"}},
 		{[]string{"--wrk-servers", "epoll"}, []string{"needs --wrk"}},
 		{[]string{"--conns", "none"}, []string{"--conns none", "--idle"}},

@@ -245,8 +245,10 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 // newLogger builds the command's console logger at the given level.
 func newLogger(level string) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
-	if err != nil {
-		return nil, fmt.Errorf("--log-level: %w (choose from: debug, info, warn, error)", err)
+	if err != nil || lvl > zapcore.ErrorLevel {
+		// zap's dpanic, panic and fatal levels would hide the server's
+		// errors without a use here.
+		return nil, fmt.Errorf("--log-level: unknown level %q (choose from: debug, info, warn, error)", level)
 	}
 	cfg := zap.NewDevelopmentConfig()
 	cfg.Level = zap.NewAtomicLevelAt(lvl)

@@ -214,6 +214,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--backend", "nope"}, `unknown backend "nope" (available: epoll`},
 		{[]string{"serve", "--handler", "nope"}, `unknown --handler "nope" (choose from: hello, counter, echo, http-hello)`},
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
+		{[]string{"serve", "--log-level", "fatal"}, `--log-level: unknown level "fatal" (choose from: debug, info, warn, error)`},
+		{[]string{"serve", "--log-level", "dpanic"}, `--log-level: unknown level "dpanic"`},
 		{[]string{"serve", "--workers", "-2"}, "--workers must not be negative, got -2"},
 		{[]string{"serve", "--max-body", "-1"}, "--max-body must not be negative, got -1"},
 		{[]string{"serve", "--queue", "-1"}, "--queue must not be negative"},

@@ -156,6 +156,34 @@ func TestWriteNote(t *testing.T) {
 	}
 }
 
+// TestWriteNoteIdleOnly: with --conns none there are no load runs, and
+// the note does not describe them.
+func TestWriteNoteIdleOnly(t *testing.T) {
+	rep := &result.Report{
+		Date: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26",
+		Settings: result.Settings{Duration: "10s", Warmup: "2s", Idle: 50}, Reference: "net/http",
+		Runs: []result.Run{
+			{Server: "epoll", Kind: result.Backend, Conns: 50, IdleConns: 50, IdleRSSPerConn: 900},
+			{Server: "net/http", Kind: result.Baseline, Conns: 50, IdleConns: 50, IdleRSSPerConn: 9000},
+		},
+	}
+	var b bytes.Buffer
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, bad := range []string{"load point", "req/CPU-s", "warmup", "measured"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("note mentions %q without load runs:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"Ratios compare with net/http.", "2 CPUs", "held 50 keep-alive connections"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("note lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestWriteNoteRounds(t *testing.T) {
 	runs := sampleRuns()
 	var rounds []result.Run
