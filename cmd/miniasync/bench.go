@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/miniasync/miniasync/internal/bench/result"
 	"github.com/miniasync/miniasync/internal/bench/runner"
 	"github.com/miniasync/miniasync/internal/handlers"
 	"github.com/miniasync/miniasync/poller"
@@ -86,7 +88,7 @@ connection is reported in a table of its own.`,
   miniasync bench --wrk wrk --cpu-pin
   miniasync bench --backends epoll --baseline --rounds 5 --duration 3s
   miniasync bench --baseline --idle 10000 --conns none`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -119,7 +121,7 @@ connection is reported in a table of its own.`,
 	f.StringVar(&o.wrkServers, "wrk-servers", "", "comma-separated servers wrk loads (default: all)")
 	f.StringVar(&o.cpuPin, "cpu-pin", "", "pin servers and the load to different CPUs: SERVER:LOAD lists such as 0:1, or auto (Linux)")
 	f.Lookup("cpu-pin").NoOptDefVal = "auto"
-	f.BoolVar(&o.keepGoing, "keep-going", false, "record a server that fails and go on with the next one")
+	f.BoolVar(&o.keepGoing, "keep-going", false, "record a server that fails and go on with the next one (the bench still fails if no server succeeds)")
 	f.DurationVar(&o.startTimeout, "start-timeout", 10*time.Second, "how long a server may take to accept connections")
 	f.DurationVar(&o.stopTimeout, "stop-timeout", 5*time.Second, "how long a server may take to exit after SIGTERM before SIGKILL")
 	f.StringVar(&o.serverBinary, "server-binary", "", "miniasync binary that runs the servers (default: this program)")
@@ -150,5 +152,10 @@ func (o *benchOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 		return fmt.Errorf("bench: %w", err)
 	}
 	rep := newReport(started, settings, runs)
-	return o.write(stdout, rep)
+	err = o.write(stdout, rep)
+	if !slices.ContainsFunc(runs, func(r result.Run) bool { return r.Error == "" }) {
+		// With --keep-going every failure was recorded; none succeeded.
+		err = errors.Join(err, errors.New("bench: every server failed (see the notes above)"))
+	}
+	return err
 }

@@ -23,9 +23,10 @@ import (
 // baselineCommandName is the hidden command bench runs for --baseline.
 const baselineCommandName = "baseline-nethttp"
 
-// baselineHandlers are the built-in handlers the net/http baseline mirrors.
-// (echo is not among them: net/http does not keep header order.)
-var baselineHandlers = []string{"hello", "counter"}
+// baselineHandlers are the built-in handlers the net/http baseline mirrors;
+// http-hello it serves as it is, being a net/http handler. (echo is not
+// among them: net/http does not keep header order.)
+var baselineHandlers = []string{"hello", "counter", handlers.HTTPHelloName}
 
 // baselineHandles reports whether the baseline can serve handler.
 func baselineHandles(handler string) bool { return slices.Contains(baselineHandlers, handler) }
@@ -42,7 +43,7 @@ func newBaselineCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7878", "TCP address to listen on")
-	cmd.Flags().StringVar(&handler, "handler", "hello", "handler: "+strings.Join(baselineHandlers, " or "))
+	cmd.Flags().StringVar(&handler, "handler", "hello", "handler: "+strings.Join(baselineHandlers, ", "))
 	return cmd
 }
 
@@ -74,6 +75,8 @@ func baselineHandler(name string) (http.Handler, error) {
 			h.Set("Content-Length", strconv.Itoa(len(body)))
 			_, _ = w.Write(body)
 		}), nil
+	case handlers.HTTPHelloName:
+		return http.HandlerFunc(handlers.HTTPHello), nil
 	}
 	return nil, fmt.Errorf("%s: unknown --handler %q (choose from: %s)", baselineCommandName, name, strings.Join(baselineHandlers, ", "))
 }

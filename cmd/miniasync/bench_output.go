@@ -1,12 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/miniasync/miniasync/internal/bench/chart"
 	"github.com/miniasync/miniasync/internal/bench/report"
@@ -50,17 +54,46 @@ func commandLine(argv []string) string {
 	return strings.Join(words, " ")
 }
 
+// checkOutputFile checks, before the bench starts, that the file a flag
+// names can be written: its directory exists and is writable, and it is not
+// a directory or a read-only file itself.
+func checkOutputFile(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("--%s %s is a directory; name a file", flag, path)
+		}
+		if err := unix.Access(path, unix.W_OK); err != nil {
+			return fmt.Errorf("--%s %s cannot be written: %w", flag, path, err)
+		}
+		return nil
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("--%s %s: its directory %s does not exist", flag, path, dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("--%s %s: %s is not a directory", flag, path, dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fmt.Errorf("--%s %s: its directory %s is not writable: %w", flag, path, dir, err)
+	}
+	return nil
+}
+
 // write writes the JSON and chart files, then prints the table and its
 // note: the files come first so that a closed stdout (bench | head) loses
-// nothing.
+// nothing. A file that cannot be written does not lose the table: its
+// error is returned after the table is printed.
 func (o *benchOptions) write(stdout io.Writer, rep *result.Report) error {
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
 		return err
 	}
+	var fileErrs []error
 	if o.jsonFile != "" {
 		if err := report.WriteJSONFile(o.jsonFile, rep); err != nil {
-			return err
+			fileErrs = append(fileErrs, fmt.Errorf("--json: %w", err))
 		}
 	}
 	if o.chartFile != "" {
@@ -69,17 +102,17 @@ func (o *benchOptions) write(stdout io.Writer, rep *result.Report) error {
 			title += fmt.Sprintf(", medians of %d rounds", rep.Settings.Rounds)
 		}
 		if err := chart.WriteFile(o.chartFile, title, rep.Runs); err != nil {
-			return err
+			fileErrs = append(fileErrs, fmt.Errorf("--chart: %w", err))
 		}
 	}
 	if err := report.WriteTable(stdout, rep.Runs, rep.Reference, format); err != nil {
-		return fmt.Errorf("write table: %w", err)
+		return errors.Join(append(fileErrs, fmt.Errorf("write table: %w", err))...)
 	}
 	if _, err := fmt.Fprintln(stdout); err != nil {
-		return fmt.Errorf("write table: %w", err)
+		return errors.Join(append(fileErrs, fmt.Errorf("write table: %w", err))...)
 	}
 	if err := report.WriteNote(stdout, rep); err != nil {
-		return fmt.Errorf("write note: %w", err)
+		return errors.Join(append(fileErrs, fmt.Errorf("write note: %w", err))...)
 	}
-	return nil
+	return errors.Join(fileErrs...)
 }

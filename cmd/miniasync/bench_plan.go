@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
@@ -35,11 +36,11 @@ const baselineName = "net/http"
 func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	var none runner.Plan
 	var settings result.Settings
-	if _, ok := handlers.New(o.handler); !ok {
+	if _, ok := handlers.New(o.handler); !ok && o.handler != handlers.HTTPHelloName {
 		return none, settings, fmt.Errorf("unknown --handler %q (choose from: %s)", o.handler, strings.Join(handlers.Names, ", "))
 	}
 	if o.baseline && !baselineHandles(o.handler) {
-		return none, settings, fmt.Errorf("--baseline serves only the %s handlers, not %q", strings.Join(baselineHandlers, " and "), o.handler)
+		return none, settings, fmt.Errorf("--baseline serves only the %s handlers, not %q", strings.Join(baselineHandlers, ", "), o.handler)
 	}
 	if o.idle < 0 || o.idle > maxConns {
 		return none, settings, fmt.Errorf("--idle %d is out of range (0 to %d)", o.idle, maxConns)
@@ -66,6 +67,21 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	if o.warmup < 0 {
 		return none, settings, fmt.Errorf("--warmup must not be negative, not %v", o.warmup)
 	}
+	if o.workers < 0 {
+		return none, settings, fmt.Errorf("--workers must not be negative, not %d (0: serve's default)", o.workers)
+	}
+	if o.wrkThreads < 0 {
+		return none, settings, fmt.Errorf("--wrk-threads must not be negative, not %d (0: the CPUs the load may use)", o.wrkThreads)
+	}
+	if o.idleSettle < 0 {
+		return none, settings, fmt.Errorf("--idle-settle must not be negative, not %v", o.idleSettle)
+	}
+	if o.startTimeout <= 0 {
+		return none, settings, fmt.Errorf("--start-timeout must be positive, not %v", o.startTimeout)
+	}
+	if o.stopTimeout < 0 {
+		return none, settings, fmt.Errorf("--stop-timeout must not be negative, not %v", o.stopTimeout)
+	}
 	if o.port < 0 || o.port > 65535 {
 		return none, settings, fmt.Errorf("--port %d is out of range", o.port)
 	}
@@ -77,8 +93,16 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 	if _, err := report.ParseFormat(o.format); err != nil {
 		return none, settings, err
 	}
+	if o.jsonFile != "" {
+		if err := checkOutputFile("json", o.jsonFile); err != nil {
+			return none, settings, err
+		}
+	}
 	if o.chartFile != "" {
 		if _, err := chart.FormatOf(o.chartFile); err != nil {
+			return none, settings, err
+		}
+		if err := checkOutputFile("chart", o.chartFile); err != nil {
 			return none, settings, err
 		}
 	}
@@ -123,6 +147,9 @@ func (o *benchOptions) plan() (runner.Plan, result.Settings, error) {
 			}
 			plan.Wrk.Servers = append(plan.Wrk.Servers, name)
 		}
+		if _, err := exec.LookPath(o.wrk); err != nil {
+			return none, settings, fmt.Errorf("--wrk: %w", err)
+		}
 	} else if o.wrkServers != "" {
 		return none, settings, errors.New("--wrk-servers needs --wrk")
 	}
@@ -155,6 +182,9 @@ func (o *benchOptions) targets() ([]runner.Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--serve-flags: %w", err)
 	}
+	if err := checkServeFlags(extra); err != nil {
+		return nil, err
+	}
 	var out []runner.Target
 	for _, b := range names {
 		argv := []string{exe, "serve", "--addr", "{addr}", "--backend", b, "--handler", o.handler, "--log-level", "warn"}
@@ -185,6 +215,9 @@ func (o *benchOptions) targets() ([]runner.Target, error) {
 		seen[t.Name] = true
 	}
 	if len(out) == 0 {
+		if strings.TrimSpace(o.backends) == "none" {
+			return nil, errors.New("nothing to bench: --backends none needs --baseline or --external")
+		}
 		return nil, errors.New("nothing to bench: no backend is available here; add --baseline or --external")
 	}
 	return out, nil
@@ -215,4 +248,26 @@ func selectBackends(flag string) ([]string, error) {
 		names = append(names, n)
 	}
 	return names, nil
+}
+
+// benchSetsServeFlags are the serve flags bench sets for each server, with
+// the bench flag to use instead: in --serve-flags they would override
+// bench's value and mislabel the row, or move the server elsewhere.
+var benchSetsServeFlags = []struct{ flag, instead string }{
+	{"--addr", "--host and --port"},
+	{"--backend", "--backends"},
+	{"--handler", "bench's --handler"},
+}
+
+// checkServeFlags refuses, in --serve-flags, the flags bench sets itself.
+func checkServeFlags(words []string) error {
+	for _, w := range words {
+		name, _, _ := strings.Cut(w, "=")
+		for _, f := range benchSetsServeFlags {
+			if name == f.flag {
+				return fmt.Errorf("--serve-flags must not set %s: bench sets it for each server (use %s)", f.flag, f.instead)
+			}
+		}
+	}
+	return nil
 }

@@ -132,6 +132,23 @@ func TestBenchIdle(t *testing.T) {
 	}
 }
 
+// TestBenchHTTPHello benches the http-hello handler, as serve runs it,
+// against net/http serving the same net/http handler.
+func TestBenchHTTPHello(t *testing.T) {
+	bin := buildMiniasync(t)
+	stdout, stderr, err := runBench(t,
+		"--server-binary", bin, "--backends", "epoll", "--baseline", "--handler", "http-hello",
+		"--conns", "2", "--duration", "300ms", "--warmup", "100ms", "--quiet",
+	)
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
+	}
+	checkTable(t, stdout, "\nepoll ", "\nnet/http (baseline) ", "Ratios compare with net/http")
+	if strings.Contains(stdout, "failed") {
+		t.Errorf("a run failed:\n%s", stdout)
+	}
+}
+
 // TestBenchRounds runs two short rounds of a backend and the baseline and
 // checks the merged rows, every round's runs, and that the progress says
 // which round runs.
@@ -231,12 +248,23 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--method", "G T"}, []string{"invalid method"}},
 		{[]string{"--external", "oops"}, []string{"NAME=COMMAND"}},
 		{[]string{"--external", "epoll=./x"}, []string{"two servers are named"}},
-		{[]string{"--backends", "none"}, []string{"nothing to bench"}},
+		{[]string{"--backends", "none"}, []string{"nothing to bench: --backends none needs --baseline or --external"}},
 		{[]string{"--cpu-pin=0:0"}, []string{"--cpu-pin"}},
 		{[]string{"--wrk-servers", "epoll"}, []string{"needs --wrk"}},
 		{[]string{"--conns", "none"}, []string{"--conns none", "--idle"}},
 		{[]string{"--idle", "-1"}, []string{"--idle -1", "out of range"}},
 		{[]string{"--wrk", "wrk", "--wrk-servers", "nope"}, []string{"no server is named"}},
+		{[]string{"--workers", "-5", "--server-binary", "/nonexistent/miniasync"}, []string{"--workers must not be negative", "-5"}},
+		{[]string{"--wrk-threads", "-3", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk-threads must not be negative"}},
+		{[]string{"--idle-settle", "-1s", "--server-binary", "/nonexistent/miniasync"}, []string{"--idle-settle must not be negative"}},
+		{[]string{"--start-timeout", "-1s", "--server-binary", "/nonexistent/miniasync"}, []string{"--start-timeout must be positive"}},
+		{[]string{"--start-timeout", "0s", "--server-binary", "/nonexistent/miniasync"}, []string{"--start-timeout must be positive"}},
+		{[]string{"--stop-timeout", "-1s", "--server-binary", "/nonexistent/miniasync"}, []string{"--stop-timeout must not be negative"}},
+		{[]string{"--serve-flags", "--queue 64 --addr 127.0.0.1:1", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --addr", "--host and --port"}},
+		{[]string{"--serve-flags", "--backend=epoll", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --backend", "--backends"}},
+		{[]string{"--serve-flags", "--handler counter", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --handler"}},
+		{[]string{"--wrk", "/nonexistent/wrk", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk", "/nonexistent/wrk", "no such file"}},
+		{[]string{"--wrk", "no-such-wrk-here", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk", `"no-such-wrk-here"`, "not found"}},
 	}
 	for _, tt := range tests {
 		_, _, err := runBench(t, tt.args...)
@@ -250,6 +278,68 @@ func TestBenchFlagErrors(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestBenchSpacedOptionalValue: --cpu-pin (and a bool flag) take a value
+// only after "=", so a spaced value is a stray argument; the error says how
+// to write it, and bare --cpu-pin still parses.
+func TestBenchSpacedOptionalValue(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cpu-pin", "0:1"}, `unexpected argument "0:1"`},
+		{[]string{"--cpu-pin", "0:1"}, "write --cpu-pin=0:1"},
+		{[]string{"--keep-going", "false"}, "write --keep-going=false"},
+		{[]string{"extra"}, `unknown command "extra"`},
+	} {
+		_, _, err := runBench(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+		}
+	}
+	// Bare --cpu-pin is "auto": the bench goes on to check the other flags.
+	_, _, err := runBench(t, "--cpu-pin", "--rounds", "0")
+	if err == nil || !strings.Contains(err.Error(), "--rounds 0") {
+		t.Errorf("bare --cpu-pin: error %v, want the --rounds error", err)
+	}
+}
+
+// TestBenchOutputPathsCheckedFirst: a --json or --chart file that cannot be
+// written is an error before any server starts (here the server binary does
+// not even exist, so a started bench would fail otherwise).
+func TestBenchOutputPathsCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--json", filepath.Join(missing, "b.json")}, "--json " + filepath.Join(missing, "b.json") + ": its directory " + missing + " does not exist"},
+		{[]string{"--chart", filepath.Join(missing, "b.svg")}, "--chart " + filepath.Join(missing, "b.svg") + ": its directory " + missing + " does not exist"},
+		{[]string{"--json", dir}, "is a directory"},
+	} {
+		args := append([]string{"--server-binary", filepath.Join(missing, "miniasync"), "--backends", "epoll", "--duration", "100ms", "--quiet"}, tt.args...)
+		_, _, err := runBench(t, args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
+// TestBenchWriteKeepsTable: when a file cannot be written at the end, the
+// table and note are still printed, and the error follows.
+func TestBenchWriteKeepsTable(t *testing.T) {
+	o := &benchOptions{format: "text", jsonFile: filepath.Join(t.TempDir(), "gone", "b.json")}
+	rep := newReport(time.Now(), result.Settings{Rounds: 1, Handler: "hello"}, []result.Run{
+		{Server: "epoll", Kind: result.Backend, Conns: 2, Pipeline: 1, Requests: 100, RequestsPerSec: 1000},
+	})
+	var stdout bytes.Buffer
+	err := o.write(&stdout, rep)
+	if err == nil || !strings.Contains(err.Error(), "--json") {
+		t.Errorf("error %v, want the --json failure", err)
+	}
+	checkTable(t, stdout.String(), "\nepoll ", "Ratios compare with epoll")
 }
 
 func TestBenchPortInUse(t *testing.T) {
@@ -282,6 +372,22 @@ func TestBenchServerFailsToStart(t *testing.T) {
 	}
 }
 
+// TestBenchKeepGoingAllFailed: with --keep-going the failures are printed,
+// but a bench in which no server succeeded still exits non-zero.
+func TestBenchKeepGoingAllFailed(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	stdout, _, err := runBench(t, "--backends", "none", "--keep-going",
+		"--external", `bad=sh -c "exit 7"`, "--duration", "100ms", "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "every server failed") {
+		t.Errorf("error %v, want every server failed", err)
+	}
+	if !strings.Contains(stdout, "bad at conns=64 pipeline=1 failed") {
+		t.Errorf("the failure is not in the notes:\n%s", stdout)
+	}
+}
+
 func TestBaselineHandler(t *testing.T) {
 	h, err := baselineHandler("hello")
 	if err != nil {
@@ -311,6 +417,15 @@ func TestBaselineHandler(t *testing.T) {
 		if rec.Body.String() != strconv.Itoa(want) {
 			t.Errorf("counter: %q, want %d", rec.Body.String(), want)
 		}
+	}
+	hh, err := baselineHandler("http-hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	hh.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if rec.Code != 200 || rec.Body.String() != "Hello" || rec.Header().Get("Content-Type") != "text/plain" {
+		t.Errorf("http-hello: %d %v %q", rec.Code, rec.Header(), rec.Body.String())
 	}
 	if _, err := baselineHandler("echo"); err == nil {
 		t.Error("echo: no error")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -44,20 +45,20 @@ func newServeCommand() *cobra.Command {
 
 The first signal stops accepting, lets requests in flight finish (up to
 --shutdown-timeout) and exits 0; a second signal exits at once.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return o.run(cmd.Context(), cmd.Flags().Changed)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "TCP address to listen on (host:port)")
-	f.IntVar(&o.cfg.Workers, "workers", 3, "number of worker goroutines that run handlers")
+	f.IntVar(&o.cfg.Workers, "workers", 3, fmt.Sprintf("number of worker goroutines that run handlers (0: one per CPU, GOMAXPROCS, here %d)", runtime.GOMAXPROCS(0)))
 	f.BoolVar(&o.cfg.Inline, "inline", false, "run handlers on the event loop itself (fastest; only for handlers that never block)")
 	f.IntVar(&o.cfg.QueueSize, "queue", 0, "ready connections that may wait for a worker (0: workers x 256)")
 	f.IntVar(&o.cfg.MaxWorkers, "max-workers", 0, "elastic pool: start extra workers while all are busy, up to this many (0: --workers, a fixed pool)")
 	f.IntVar(&o.cfg.MaxConns, "max-conns", 0, "open connections beyond this get 503 and are closed (0: no cap)")
-	f.IntVar(&o.cfg.MaxPipelined, "max-pipelined", server.DefaultMaxPipelined, "pipelined requests of one connection answered per turn")
-	f.IntVar(&o.cfg.MaxOutput, "max-output", server.DefaultMaxOutput, "unwritten output bytes per connection before it stops being read")
+	f.IntVar(&o.cfg.MaxPipelined, "max-pipelined", server.DefaultMaxPipelined, "pipelined requests of one connection answered per turn (0: the default, 64)")
+	f.IntVar(&o.cfg.MaxOutput, "max-output", server.DefaultMaxOutput, "unwritten output bytes per connection before it stops being read (0: the default, 65536)")
 	f.StringVar(&o.cfg.Backend, "backend", poller.Default(),
 		"I/O poller backend; available here: "+strings.Join(poller.Available(), ", "))
 	f.IntVar(&o.netpollPollers, "netpoll-pollers", 0, "with --backend netpoll: netpoll's poller goroutines, each with an epoll set (0: netpoll's default, GOMAXPROCS/20+1)")
@@ -69,12 +70,12 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f.StringVar(&o.handler, "handler", "hello",
 		"built-in handler: hello (\"Hello\" as text/plain), counter (a shared request counter), echo (the request as JSON), http-hello (hello as a net/http handler through server.HTTPHandler)")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	f.DurationVar(&o.cfg.ReadHeaderTimeout, "read-header-timeout", server.DefaultReadHeaderTimeout, "time allowed from a request's first byte to the end of its headers")
-	f.DurationVar(&o.cfg.ReadBodyTimeout, "read-body-timeout", server.DefaultReadBodyTimeout, "time allowed to receive a request body")
-	f.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close keep-alive connections idle this long")
-	f.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "close connections whose client reads nothing of a response this long")
-	f.Int64Var(&o.cfg.Limits.MaxBodySize, "max-body", 10<<20, "largest request body in bytes (larger: 413)")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight")
+	f.DurationVar(&o.cfg.ReadHeaderTimeout, "read-header-timeout", server.DefaultReadHeaderTimeout, "time allowed from a request's first byte to the end of its headers (must be positive)")
+	f.DurationVar(&o.cfg.ReadBodyTimeout, "read-body-timeout", server.DefaultReadBodyTimeout, "time allowed to receive a request body (must be positive)")
+	f.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close keep-alive connections idle this long (must be positive: it cannot be turned off)")
+	f.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "close connections whose client reads nothing of a response this long (must be positive)")
+	f.Int64Var(&o.cfg.Limits.MaxBodySize, "max-body", 10<<20, "largest request body in bytes, larger gets 413 (0: the default, 10 MiB)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight (0: close them at once)")
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the whole run to this file")
 	return cmd
 }
@@ -117,7 +118,56 @@ func (o *serveOptions) applyIouringFlags(changed func(string) bool) error {
 	return nil
 }
 
+// checkFlags checks the numeric flags before the server sees them, so
+// that an error names the flag rather than a field of server.Config.
+func (o *serveOptions) checkFlags() error {
+	for _, n := range []struct {
+		flag string
+		v    int64
+	}{
+		{"--workers", int64(o.cfg.Workers)},
+		{"--max-workers", int64(o.cfg.MaxWorkers)},
+		{"--queue", int64(o.cfg.QueueSize)},
+		{"--max-conns", int64(o.cfg.MaxConns)},
+		{"--max-pipelined", int64(o.cfg.MaxPipelined)},
+		{"--max-output", int64(o.cfg.MaxOutput)},
+		{"--max-body", o.cfg.Limits.MaxBodySize},
+		{"--iouring-buffers", int64(o.iouring.Buffers)},
+	} {
+		if n.v < 0 {
+			return fmt.Errorf("%s must not be negative, got %d", n.flag, n.v)
+		}
+	}
+	workers := o.cfg.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if o.cfg.MaxWorkers != 0 && o.cfg.MaxWorkers < workers {
+		return fmt.Errorf("--max-workers %d must not be below --workers (%d)", o.cfg.MaxWorkers, workers)
+	}
+	for _, d := range []struct {
+		flag string
+		v    time.Duration
+	}{
+		{"--read-header-timeout", o.cfg.ReadHeaderTimeout},
+		{"--read-body-timeout", o.cfg.ReadBodyTimeout},
+		{"--idle-timeout", o.cfg.IdleTimeout},
+		{"--write-timeout", o.cfg.WriteTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s must be positive (it cannot be turned off), got %v", d.flag, d.v)
+		}
+	}
+	if o.shutdownTimeout < 0 {
+		return fmt.Errorf("--shutdown-timeout must not be negative, got %v", o.shutdownTimeout)
+	}
+	return nil
+}
+
 func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error {
+	if err := o.checkFlags(); err != nil {
+		return err
+	}
 	var handler server.Handler
 	h, ok := handlers.New(o.handler)
 	switch {
@@ -195,8 +245,10 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 // newLogger builds the command's console logger at the given level.
 func newLogger(level string) (*zap.Logger, error) {
 	lvl, err := zapcore.ParseLevel(level)
-	if err != nil {
-		return nil, fmt.Errorf("--log-level: %w (choose from: debug, info, warn, error)", err)
+	if err != nil || lvl > zapcore.ErrorLevel {
+		// zap's dpanic, panic and fatal levels would hide the server's
+		// errors without a use here.
+		return nil, fmt.Errorf("--log-level: unknown level %q (choose from: debug, info, warn, error)", level)
 	}
 	cfg := zap.NewDevelopmentConfig()
 	cfg.Level = zap.NewAtomicLevelAt(lvl)

@@ -214,14 +214,31 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--backend", "nope"}, `unknown backend "nope" (available: epoll`},
 		{[]string{"serve", "--handler", "nope"}, `unknown --handler "nope" (choose from: hello, counter, echo, http-hello)`},
 		{[]string{"serve", "--log-level", "loud"}, "--log-level"},
-		{[]string{"serve", "--workers", "-2"}, "Workers must be positive"},
+		{[]string{"serve", "--log-level", "fatal"}, `--log-level: unknown level "fatal" (choose from: debug, info, warn, error)`},
+		{[]string{"serve", "--log-level", "dpanic"}, `--log-level: unknown level "dpanic"`},
+		{[]string{"serve", "--workers", "-2"}, "--workers must not be negative, got -2"},
+		{[]string{"serve", "--max-body", "-1"}, "--max-body must not be negative, got -1"},
+		{[]string{"serve", "--queue", "-1"}, "--queue must not be negative"},
+		{[]string{"serve", "--max-conns", "-1"}, "--max-conns must not be negative"},
+		{[]string{"serve", "--max-pipelined", "-1"}, "--max-pipelined must not be negative"},
+		{[]string{"serve", "--max-output", "-1"}, "--max-output must not be negative"},
+		{[]string{"serve", "--workers", "4", "--max-workers", "2"}, "--max-workers 2 must not be below --workers (4)"},
+		{[]string{"serve", "--idle-timeout", "0"}, "--idle-timeout must be positive (it cannot be turned off), got 0s"},
+		{[]string{"serve", "--read-header-timeout", "-1s"}, "--read-header-timeout must be positive"},
+		{[]string{"serve", "--read-body-timeout", "0s"}, "--read-body-timeout must be positive"},
+		{[]string{"serve", "--write-timeout", "0s"}, "--write-timeout must be positive"},
+		{[]string{"serve", "--shutdown-timeout", "-1s"}, "--shutdown-timeout must not be negative"},
 		{[]string{"serve", "extra"}, "unknown command"},
+		{[]string{"serve", "--inline", "false"}, `unexpected argument "false": a value for a flag that may stand alone follows "=": write --inline=false`},
 		{[]string{"serve", "--backend", "epoll", "--netpoll-pollers", "2"}, "apply to --backend netpoll only"},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-runner", "inline"}, `unknown runner "inline" (choose from: pool, go)`},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-pollers", "-1"}, "--netpoll-pollers must not be negative"},
 		{[]string{"serve", "--backend", "epoll", "--iouring-direct-writes"}, "apply to --backend iouring only"},
 	} {
-		out, err := exec.Command(binary(t), tc.args...).CombinedOutput()
+		// Bounded and on loopback, should a bad flag start a server.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		out, err := exec.CommandContext(ctx, binary(t), append(tc.args, "--addr", "127.0.0.1:0")...).CombinedOutput()
+		cancel()
 		if err == nil || !strings.Contains(string(out), tc.want) {
 			t.Errorf("%v: exit %v, output %q; want a failure mentioning %q", tc.args, err, out, tc.want)
 		}
@@ -233,7 +250,8 @@ func TestServeHelpExplainsFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"--addr", "--workers", "--backend", "available here: epoll", "--handler", "hello", "counter", "echo", "--log-level"} {
+	for _, want := range []string{"--addr", "--workers", "--backend", "available here: epoll", "--handler", "hello", "counter", "echo", "--log-level",
+		"(0: one per CPU, GOMAXPROCS", "(0: the default, 64)", "(0: the default, 65536)", "(0: the default, 10 MiB)", "it cannot be turned off", "(0: close them at once)"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("serve --help lacks %q", want)
 		}

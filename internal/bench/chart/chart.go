@@ -248,14 +248,22 @@ func (compactTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// compact formats v with a k or M suffix when large.
+// compact formats v with a k or M suffix when large, to 6 significant
+// digits, so that float noise in tick values (1.2000000000000002) is not
+// shown.
 func compact(v float64) string {
 	switch {
 	case v >= 1e6:
-		return strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
+		return short(v/1e6) + "M"
 	case v >= 1e3:
-		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
+		return short(v/1e3) + "k"
 	default:
-		return strconv.FormatFloat(v, 'f', -1, 64)
+		return short(v)
 	}
+}
+
+// short formats v rounded to 6 significant digits, without an exponent.
+func short(v float64) string {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	return strconv.FormatFloat(r, 'f', -1, 64)
 }

@@ -103,3 +103,25 @@ func TestCollectIdle(t *testing.T) {
 		t.Error("no idle panel in the chart")
 	}
 }
+
+// TestCompactRoundsNoise: tick labels are short and free of float noise.
+func TestCompactRoundsNoise(t *testing.T) {
+	for _, tt := range []struct {
+		v    float64
+		want string
+	}{
+		{1.2000000000000002, "1.2"},
+		{0.30000000000000004, "0.3"},
+		{1200000.0000000002, "1.2M"},
+		{1.2000000000000002e6, "1.2M"},
+		{250000, "250k"},
+		{1500, "1.5k"},
+		{999, "999"},
+		{0, "0"},
+		{0.0001, "0.0001"},
+	} {
+		if got := compact(tt.v); got != tt.want {
+			t.Errorf("compact(%v) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/miniasync/miniasync/internal/bench/result"
@@ -31,9 +32,22 @@ func WriteNote(w io.Writer, rep *result.Report) error {
 		fmt.Fprintf(&b, "- Every row shows medians of %d rounds (each round ran every server in a fresh process, one after another): "+
 			"each metric the median of its own values (the mean of the middle two for an even count), errors and non-2xx summed; failed rounds are left out.\n", n)
 	}
-	fmt.Fprintf(&b, "- Ratios compare with %s at the same load point; req/CPU-s (requests per server CPU-second) ranks servers on a small shared machine.\n", rep.Reference)
-	fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; each run: %s warmup + %s measured; %s.\n",
-		rep.OS, rep.Arch, rep.CPUs, rep.GoVersion, rep.Settings.Warmup, rep.Settings.Duration, rep.Date.Format("2006-01-02 15:04 MST"))
+	// With --conns none only idle runs ran: no load point, no measured time.
+	load := slices.ContainsFunc(rep.Runs, func(r result.Run) bool { return !r.Idle() })
+	if load {
+		fmt.Fprintf(&b, "- Ratios compare with %s at the same load point; req/CPU-s (requests per server CPU-second) ranks servers on a small shared machine.\n", rep.Reference)
+	} else {
+		fmt.Fprintf(&b, "- Ratios compare with %s.\n", rep.Reference)
+	}
+	if want := intendedReference(rep.Runs); want != rep.Reference && !succeeded(rep.Runs, want) {
+		fmt.Fprintf(&b, "- %s, the reference, failed, so the ratios compare with %s, the first server that succeeded.\n", want, rep.Reference)
+	}
+	if load {
+		fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; each run: %s warmup + %s measured; %s.\n",
+			rep.OS, rep.Arch, rep.CPUs, rep.GoVersion, rep.Settings.Warmup, rep.Settings.Duration, rep.Date.Format("2006-01-02 15:04 MST"))
+	} else {
+		fmt.Fprintf(&b, "- %s/%s, %d CPUs, %s; %s.\n", rep.OS, rep.Arch, rep.CPUs, rep.GoVersion, rep.Date.Format("2006-01-02 15:04 MST"))
+	}
 	if n := rep.Settings.Idle; n > 0 {
 		fmt.Fprintf(&b, "- Idle: each server, started afresh, held %d keep-alive connections that had each made one request and then stayed silent; "+
 			"RSS per idle conn is the growth of its resident set (VmRSS, after one warm-up request, to all %d open and settled) divided by %d.\n", n, n, n)

@@ -9,8 +9,25 @@ import (
 )
 
 // Reference returns the name of the server ratios compare with: the first
-// baseline server, or else the server of the first run.
+// baseline server, or else the server of the first run; when that server
+// has no successful run, the first server that has one, so that the ratios
+// are not all blank (WriteNote then says so).
 func Reference(runs []result.Run) string {
+	want := intendedReference(runs)
+	if succeeded(runs, want) {
+		return want
+	}
+	for _, r := range runs {
+		if r.Error == "" {
+			return r.Server
+		}
+	}
+	return want
+}
+
+// intendedReference returns the first baseline server, or else the server
+// of the first run, whether or not it succeeded.
+func intendedReference(runs []result.Run) string {
 	for _, r := range runs {
 		if r.Kind == result.Baseline {
 			return r.Server
@@ -20,6 +37,11 @@ func Reference(runs []result.Run) string {
 		return runs[0].Server
 	}
 	return ""
+}
+
+// succeeded reports whether server has a run without an error.
+func succeeded(runs []result.Run, server string) bool {
+	return slices.ContainsFunc(runs, func(r result.Run) bool { return r.Server == server && r.Error == "" })
 }
 
 // Group is the runs of one load point.

@@ -59,6 +59,39 @@ func TestReferenceAndGroups(t *testing.T) {
 	}
 }
 
+// TestReferenceFailed: when the reference server failed everywhere, the
+// ratios compare with the first server that succeeded, and the note says so.
+func TestReferenceFailed(t *testing.T) {
+	runs := sampleRuns()
+	for i := range runs {
+		if runs[i].Server == "net/http" {
+			runs[i].Error = "server exited: net/http (exit status 1)"
+		}
+	}
+	if ref := Reference(runs); ref != "epoll" {
+		t.Fatalf("reference %q, want epoll, the first server that succeeded", ref)
+	}
+	failedFirst := append([]result.Run{runs[4]}, runs[:2]...) // broken, then epoll
+	if ref := Reference(failedFirst); ref != "epoll" {
+		t.Errorf("reference %q with the first server failed, want epoll", ref)
+	}
+	var table bytes.Buffer
+	if err := WriteTable(&table, runs, Reference(runs), Text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "1.20x") { // fasthttp 120k against epoll 100k
+		t.Errorf("no ratio against epoll:\n%s", table.String())
+	}
+	rep := &result.Report{Reference: Reference(runs), Runs: runs}
+	var note bytes.Buffer
+	if err := WriteNote(&note, rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "net/http, the reference, failed, so the ratios compare with epoll, the first server that succeeded."; !strings.Contains(note.String(), want) {
+		t.Errorf("note lacks %q:\n%s", want, note.String())
+	}
+}
+
 func TestWriteTableText(t *testing.T) {
 	var b bytes.Buffer
 	if err := WriteTable(&b, sampleRuns(), "net/http", Text); err != nil {
@@ -117,6 +150,34 @@ func TestWriteNote(t *testing.T) {
 		"Ratios compare with net/http", "2 CPUs", "2026-11-24 12:00 UTC", "server 0, load 1",
 		"epoll conns=64 pipeline=1: built-in 100,000 req/s on 0.90 client CPU-s (111,111 req/client-CPU-s), wrk -t2 110,000 req/s on 0.80 client CPU-s (137,500 req/client-CPU-s): built-in/wrk = 0.91x",
 	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("note lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestWriteNoteIdleOnly: with --conns none there are no load runs, and
+// the note does not describe them.
+func TestWriteNoteIdleOnly(t *testing.T) {
+	rep := &result.Report{
+		Date: time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC), OS: "linux", Arch: "amd64", CPUs: 2, GoVersion: "go1.26",
+		Settings: result.Settings{Duration: "10s", Warmup: "2s", Idle: 50}, Reference: "net/http",
+		Runs: []result.Run{
+			{Server: "epoll", Kind: result.Backend, Conns: 50, IdleConns: 50, IdleRSSPerConn: 900},
+			{Server: "net/http", Kind: result.Baseline, Conns: 50, IdleConns: 50, IdleRSSPerConn: 9000},
+		},
+	}
+	var b bytes.Buffer
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, bad := range []string{"load point", "req/CPU-s", "warmup", "measured"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("note mentions %q without load runs:\n%s", bad, out)
+		}
+	}
+	for _, want := range []string{"Ratios compare with net/http.", "2 CPUs", "held 50 keep-alive connections"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("note lacks %q:\n%s", want, out)
 		}

@@ -170,7 +170,8 @@ type Report struct {
 	// Settings are the bench's inputs.
 	Settings Settings `json:"settings"`
 	// Reference names the server the ratios compare with: the baseline,
-	// or else the first server.
+	// or else the first server; if that one failed at every point, the
+	// first server that succeeded.
 	Reference string `json:"reference"`
 	// Runs holds every run in the order they ran; with several rounds,
 	// one row per server and load point, merged by MergeRounds, in the

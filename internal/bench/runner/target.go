@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/miniasync/miniasync/internal/bench/result"
 )
@@ -131,7 +132,7 @@ func listenAddr(host string, port int) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if port != 0 {
-			return "", fmt.Errorf("%w: %s: %w (choose another --port, or 0 for a free one)", ErrPortInUse, addr, err)
+			return "", portError(addr, err)
 		}
 		return "", fmt.Errorf("find a free port on %s: %w", host, err)
 	}
@@ -140,4 +141,15 @@ func listenAddr(host string, port int) (string, error) {
 		return "", fmt.Errorf("free port %s: %w", addr, err)
 	}
 	return addr, nil
+}
+
+// portError explains why the chosen --port at addr cannot be listened on.
+func portError(addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("%w: %s: %w (choose another --port, or 0 for a free one)", ErrPortInUse, addr, err)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("%s: %w (ports below 1024 need root or CAP_NET_BIND_SERVICE; choose another --port, or 0 for a free one)", addr, err)
+	}
+	return fmt.Errorf("listen on %s: %w", addr, err)
 }

@@ -2,8 +2,11 @@ package runner
 
 import (
 	"errors"
+	"net"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/miniasync/miniasync/internal/bench/result"
@@ -60,5 +63,25 @@ func TestExpand(t *testing.T) {
 	}
 	if !slices.Equal(env, []string{"ADDR=127.0.0.1:9999", "HOST=127.0.0.1"}) {
 		t.Errorf("env %q", env)
+	}
+}
+
+// TestPortError: only an address in use is "port in use"; a privileged
+// port says permission denied and why.
+func TestPortError(t *testing.T) {
+	listenErr := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "listen", Net: "tcp", Err: os.NewSyscallError("bind", errno)}
+	}
+	inUse := portError("127.0.0.1:8080", listenErr(syscall.EADDRINUSE))
+	if !errors.Is(inUse, ErrPortInUse) || !strings.Contains(inUse.Error(), "127.0.0.1:8080") {
+		t.Errorf("in use: %v", inUse)
+	}
+	denied := portError("127.0.0.1:80", listenErr(syscall.EACCES))
+	if errors.Is(denied, ErrPortInUse) || !strings.Contains(denied.Error(), "permission denied") || !strings.Contains(denied.Error(), "below 1024") {
+		t.Errorf("privileged: %v", denied)
+	}
+	// As non-root, port 80 is usually privileged: the real error is denied.
+	if _, err := listenAddr("127.0.0.1", 80); errors.Is(err, syscall.EACCES) && (errors.Is(err, ErrPortInUse) || !strings.Contains(err.Error(), "below 1024")) {
+		t.Errorf("listenAddr on port 80: %v", err)
 	}
 }

@@ -84,7 +84,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	cmd.WaitDelay = time.Second
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("wrk %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return nil, fmt.Errorf("wrk %s: %w: %s", strings.Join(args, " "), err, msg)
+		}
+		return nil, fmt.Errorf("wrk %s: %w", strings.Join(args, " "), err)
 	}
 	res, err := Parse(out.String())
 	if err != nil {

@@ -91,3 +91,16 @@ func TestRunWrk(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 }
+
+// TestRunFailsQuietly: a wrk that fails without a word on stderr gives an
+// error that ends with the exit status, not a stray ": ".
+func TestRunFailsQuietly(t *testing.T) {
+	bin, err := exec.LookPath("false")
+	if err != nil {
+		t.Skip("no false")
+	}
+	_, err = Run(context.Background(), Config{Binary: bin, URL: "http://127.0.0.1:1/", Conns: 1, Duration: time.Second})
+	if err == nil || !strings.HasSuffix(err.Error(), "exit status 1") {
+		t.Errorf("error %q, want it to end with the exit status", err)
+	}
+}

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// noArgs accepts no positional arguments, like cobra.NoArgs, but explains
+// the usual cause of one: a flag that may stand alone (--cpu-pin, a bool
+// flag) takes its value only after "=", so in "--cpu-pin 0:1" the 0:1 is
+// left over as an argument.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	var bare []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.NoOptDefVal != "" && f.Value.String() == f.NoOptDefVal {
+			bare = append(bare, "--"+f.Name+"="+args[0])
+		}
+	})
+	if len(bare) == 0 {
+		return cobra.NoArgs(cmd, args)
+	}
+	return fmt.Errorf("unexpected argument %q: a value for a flag that may stand alone follows \"=\": write %s",
+		args[0], strings.Join(bare, " or "))
+}
