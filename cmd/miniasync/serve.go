@@ -53,7 +53,7 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f := cmd.Flags()
 	f.StringVar(&o.cfg.Addr, "addr", server.DefaultAddr, "TCP address to listen on (host:port)")
 	f.IntVar(&o.cfg.Workers, "workers", 3, fmt.Sprintf("number of worker goroutines that run handlers (0: one per CPU, GOMAXPROCS, here %d)", runtime.GOMAXPROCS(0)))
-	f.BoolVar(&o.cfg.Inline, "inline", false, "run handlers on the event loop itself (fastest; only for handlers that never block)")
+	f.BoolVar(&o.cfg.Inline, "inline", false, "run handlers on the event loop itself: no hand-off per request; only for handlers that never block")
 	f.IntVar(&o.cfg.QueueSize, "queue", 0, "ready connections that may wait for a worker (0: workers x 256)")
 	f.IntVar(&o.cfg.MaxWorkers, "max-workers", 0, "elastic pool: start extra workers while all are busy, up to this many (0: --workers, a fixed pool)")
 	f.IntVar(&o.cfg.MaxConns, "max-conns", 0, "open connections beyond this get 503 and are closed (0: no cap)")
