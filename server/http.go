@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -48,7 +49,13 @@ import (
 //     http.LocalAddrContextKey.
 //   - r.RemoteAddr, r.Host, r.RequestURI, r.URL, r.Proto*, r.Header (Host
 //     moved to r.Host as net/http does), r.ContentLength,
-//     r.TransferEncoding, r.Close; r.TLS is nil.
+//     r.TransferEncoding, r.Close; r.TLS is nil. r.Trailer lists the keys
+//     a chunked request's Trailer header declares and gets the trailer
+//     fields once the body is read to its end (a streamed body's trailer
+//     fields are dropped, so its r.Trailer keeps the declared keys only).
+//     As net/http: Pragma: no-cache implies Cache-Control: no-cache, a
+//     repeated Content-Length is kept once, and "OPTIONS *" is answered
+//     with 200 and no body without calling the handler.
 //   - w implements http.Flusher and FlushError (http.ResponseController's
 //     Flush): output is sent and Flush returns once the client took it.
 //
@@ -114,7 +121,11 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	} else {
 		w.bw = bufio.NewWriterSize(w.cw, chunkingThreshold)
 	}
-	ok = c.callHTTP(a.h, w, r)
+	h := a.h
+	if r.RequestURI == "*" && r.Method == http.MethodOptions {
+		h = serverOptions // as net/http: "OPTIONS *" asks about the server, not a resource
+	}
+	ok = c.callHTTP(h, w, r)
 	if r.MultipartForm != nil {
 		_ = r.MultipartForm.RemoveAll() // the temporary files of ParseMultipartForm, as net/http
 	}
@@ -141,6 +152,15 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	}
 	return keepAlive, true
 }
+
+// serverOptions answers "OPTIONS *" (RFC 9110 §9.3.7) as net/http's
+// server does, with 200 and no body, before any handler sees it.
+var serverOptions = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Length", "0")
+	if r.ContentLength != 0 {
+		_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+	}
+})
 
 // callHTTP runs h and reports false when it panicked.
 func (c *conn) callHTTP(h http.Handler, w *responseWriter, r *http.Request) (ok bool) {
@@ -195,8 +215,16 @@ func (c *conn) httpRequest(req *protocol.Request, hx *httpExchange) *http.Reques
 	case req.Chunked():
 		r.ContentLength = -1
 		r.TransferEncoding = []string{"chunked"}
+		r.Trailer = declaredTrailers(r.Header)
 	case req.ContentLength() > 0:
 		r.ContentLength = req.ContentLength()
+	}
+	if cl := r.Header["Content-Length"]; len(cl) > 1 || len(cl) == 1 && strings.Contains(cl[0], ",") {
+		// The parser took a list of identical values; net/http keeps one.
+		r.Header["Content-Length"] = []string{strconv.FormatInt(req.ContentLength(), 10)}
+	}
+	if p := r.Header["Pragma"]; len(p) > 0 && p[0] == "no-cache" && r.Header["Cache-Control"] == nil {
+		r.Header["Cache-Control"] = []string{"no-cache"} // HTTP/1.0's cache directive, as net/http
 	}
 	r.Close = !req.KeepAlive()
 	r.RemoteAddr = remote
@@ -207,8 +235,11 @@ func (c *conn) httpRequest(req *protocol.Request, hx *httpExchange) *http.Reques
 	case req.BodyStreamed():
 		b.streamed = true
 		r.Body = b
-	case len(req.Body()) > 0:
+	case len(req.Body()) > 0 || req.Chunked():
+		// A chunked body, even an empty one, ends in trailers that
+		// reach r.Trailer at its end, as in net/http.
 		b.rest = req.Body()
+		b.trailers = req.Trailers()
 		r.Body = b
 	default:
 		r.Body = http.NoBody
@@ -290,13 +321,44 @@ func hasToken(values []string, token string) bool {
 	return false
 }
 
+// declaredTrailers returns the trailer fields a chunked request's Trailer
+// header announces, with nil values, as net/http's r.Trailer starts, and
+// removes the Trailer header. Framing fields cannot be trailers (RFC 9110
+// §6.5.1) and are left out.
+func declaredTrailers(h http.Header) http.Header {
+	vs, ok := h["Trailer"]
+	if !ok {
+		return nil
+	}
+	delete(h, "Trailer")
+	var t http.Header
+	for _, v := range vs {
+		for key := range strings.SplitSeq(v, ",") {
+			key = textproto.TrimString(key)
+			if key == "" {
+				continue
+			}
+			switch key = textproto.CanonicalMIMEHeaderKey(key); key {
+			case "Transfer-Encoding", "Trailer", "Content-Length":
+				continue
+			}
+			if t == nil {
+				t = make(http.Header)
+			}
+			t[key] = nil
+		}
+	}
+	return t
+}
+
 // httpBody is r.Body of an adapted request: the buffered body, or the
 // connection itself for a streamed one. It is valid until the handler
 // returns, like net/http's.
 type httpBody struct {
 	c        *conn
 	req      *http.Request
-	rest     []byte // unread buffered body
+	rest     []byte            // unread buffered body
+	trailers []protocol.Header // a buffered chunked body's trailers, for r.Trailer at its end
 	streamed bool
 	expect   bool // the client sent "Expect: 100-continue"
 	sawEOF   bool
@@ -327,9 +389,32 @@ func (b *httpBody) Read(p []byte) (int, error) {
 	b.rest = b.rest[n:]
 	if len(b.rest) == 0 {
 		b.sawEOF = true
+		b.setTrailers()
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// setTrailers puts the trailer fields that arrived into r.Trailer once the
+// body has been read to its end, as net/http does: each name received
+// replaces the declared one's values.
+func (b *httpBody) setTrailers() {
+	if len(b.trailers) == 0 {
+		return
+	}
+	got := make(http.Header, len(b.trailers))
+	for _, f := range b.trailers {
+		key := textproto.CanonicalMIMEHeaderKey(strings.Clone(f.Name))
+		got[key] = append(got[key], strings.Clone(f.Value))
+	}
+	if b.req.Trailer == nil {
+		b.req.Trailer = got
+	} else {
+		for k, vs := range got {
+			b.req.Trailer[k] = vs
+		}
+	}
+	b.trailers = nil
 }
 
 // Close implements io.Closer. Later reads fail with

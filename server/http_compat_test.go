@@ -153,3 +153,48 @@ func TestHTTPHandlerMultipartFilesRemoved(t *testing.T) {
 		t.Errorf("temporary files of the multipart form left after the handler returned: %v", names)
 	}
 }
+
+// TestHTTPHandlerRequestAsNetHTTP: what a handler sees of the request
+// matches net/http for the cases its server normalises: request trailers
+// (declared keys first, values once the body is read to its end), an empty
+// chunked body (a body, not http.NoBody), Pragma: no-cache, a repeated
+// Content-Length, and "OPTIONS *", which net/http answers itself.
+func TestHTTPHandlerRequestAsNetHTTP(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "before %v\n", r.Trailer)
+		b, err := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "body %q %v nobody=%v\n", b, err, r.Body == http.NoBody)
+		fmt.Fprintf(w, "after %v\n", r.Trailer)
+		fmt.Fprintf(w, "header %v\n", r.Header)
+	})
+	for name, req := range map[string]string{
+		"declared trailer":         "POST / HTTP/1.1\r\nHost: h\r\nTrailer: x-sum\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 6\r\nX-Sum: 7\r\n\r\n",
+		"undeclared trailer":       "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-Other: o\r\n\r\n",
+		"declared, none sent":      "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n",
+		"empty chunked body":       "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+		"trailer without chunking": "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nContent-Length: 1\r\n\r\na",
+		"pragma":                   "GET / HTTP/1.1\r\nHost: h\r\nPragma: no-cache\r\n\r\n",
+		"pragma and cache-control": "GET / HTTP/1.1\r\nHost: h\r\nPragma: no-cache\r\nCache-Control: max-age=0\r\n\r\n",
+		"content-length twice":     "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
+		"options asterisk":         "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
+		"options asterisk, body":   "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
+		"options path":             "OPTIONS /x HTTP/1.1\r\nHost: h\r\n\r\n",
+	} {
+		t.Run(name, func(t *testing.T) { compareWithNetHTTP(t, h, server.Config{}, req) })
+	}
+}
+
+// TestHTTPHandlerStreamedTrailers: with StreamBodies the trailer fields
+// of a streamed body are checked and dropped, so r.Trailer holds the
+// declared keys only, and the Trailer header is gone as in net/http.
+func TestHTTPHandlerStreamedTrailers(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%q %v trailer=%v header-trailer=%v", b, err, r.Trailer, r.Header["Trailer"])
+	})
+	_, ours := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, StreamBodies: true}, server.HTTPHandler(h))
+	got := exchangeRaw(t, ours, "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 6\r\n\r\n")
+	if want := `"abc" <nil> trailer=map[X-Sum:[]] header-trailer=[]`; !strings.Contains(got, want) {
+		t.Errorf("got %q, want the body to say %q", got, want)
+	}
+}
