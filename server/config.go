@@ -37,11 +37,13 @@ type Config struct {
 	// GOMAXPROCS. A handler that blocks holds one worker for that time.
 	Workers int
 	// Inline runs handlers on the event loop's goroutine instead of the
-	// worker pool: no hand-off per request, the fastest mode for handlers
-	// that never block, but one blocking handler stalls every connection
-	// (and, since responses are dated from the loop's clock, read once per
-	// batch of events, dates the responses after it late by as much).
-	// Workers, MaxWorkers and QueueSize are then unused. Default false.
+	// worker pool: no hand-off per request, for handlers that never
+	// block; one blocking handler stalls every connection (and, since
+	// responses are dated from the loop's clock, read once per batch of
+	// events, dates the responses after it late by as much), and a handler
+	// that calls runtime.Goexit ends the event loop with Serve's
+	// goroutine (in the pool it only costs its connection). Workers,
+	// MaxWorkers and QueueSize are then unused. Default false.
 	Inline bool
 	// MaxWorkers, when above Workers, makes the worker pool elastic: while
 	// every worker is busy (for example blocked in slow handlers), extra

@@ -94,20 +94,31 @@ const newConnGrace = 5 * time.Second
 // connection, not a stuck one that holds its descriptor and keeps Shutdown
 // waiting, nor, on the inline event loop, the process.
 func (c *conn) runTurn(st *stash) {
+	returned := false
 	defer func() {
-		if v := recover(); v != nil {
-			owned := st.owner == c
-			st.owner = nil
+		if returned {
+			return
+		}
+		// A panic in server code, or a handler that called runtime.Goexit
+		// (t.FailNow in a test handler): recover returns nil for the
+		// latter, which ends this goroutine whatever happens here.
+		v := recover()
+		owned := st.owner == c
+		st.owner = nil
+		if v != nil {
 			c.srv.log.Error("connection turn panicked; closing the connection",
 				zap.Any("panic", v), zap.Stack("stack"), zap.Bool("owned", owned))
-			if owned && !c.own.closed() {
-				c.close()
-			}
+		} else {
+			c.srv.log.Error("a handler called runtime.Goexit; closing the connection", zap.Bool("owned", owned))
+		}
+		if owned && !c.own.closed() {
+			c.close()
 		}
 	}()
 	st.owner = c
 	c.turn(st)
 	st.owner = nil
+	returned = true
 }
 
 // turn is one worker's turn with the connection: read what arrived, answer

@@ -250,6 +250,10 @@ func (s *Server) wake() {
 }
 
 func (s *Server) workerPanic(v any, stack []byte) {
+	if v == worker.ErrGoexit {
+		s.log.Warn("a worker ended in runtime.Goexit; another takes its place")
+		return
+	}
 	s.log.Error("worker panicked outside a handler", zap.Any("panic", v), zap.ByteString("stack", stack))
 }
 

@@ -37,8 +37,14 @@ var ErrClosed = errors.New("worker: pool closed")
 const DefaultExtraIdle = time.Second
 
 // PanicHandler receives the value and stack of a job that panicked. The
-// worker then goes on with the next job.
+// worker then goes on with the next job. A job that called runtime.Goexit
+// is reported with ErrGoexit; its worker's goroutine ends, and another
+// takes its place.
 type PanicHandler func(value any, stack []byte)
+
+// ErrGoexit is the value a PanicHandler receives for a job that called
+// runtime.Goexit instead of returning.
+var ErrGoexit = errors.New("worker: job called runtime.Goexit")
 
 // Config sizes a Pool.
 type Config struct {
@@ -126,7 +132,7 @@ func (p *Pool[T]) work() {
 		if !ok {
 			return
 		}
-		p.runOne(run, job)
+		p.runOne(run, job, true)
 	}
 }
 
@@ -136,7 +142,7 @@ func (p *Pool[T]) workExtra(first T) {
 	defer p.wg.Done()
 	defer p.extra.Add(-1)
 	run := p.start()
-	p.runOne(run, first)
+	p.runOne(run, first, false)
 	idle := time.NewTimer(p.cfg.ExtraIdle)
 	defer idle.Stop()
 	for {
@@ -147,7 +153,7 @@ func (p *Pool[T]) workExtra(first T) {
 			if !ok {
 				return
 			}
-			p.runOne(run, job)
+			p.runOne(run, job, false)
 			idle.Reset(p.cfg.ExtraIdle)
 		case <-idle.C:
 			p.idle.Add(-1)
@@ -156,13 +162,31 @@ func (p *Pool[T]) workExtra(first T) {
 	}
 }
 
-func (p *Pool[T]) runOne(run func(T), job T) {
+// runOne runs one job. A job that calls runtime.Goexit (a handler's
+// t.FailNow, say) ends its worker's goroutine, which no recover can stop; a
+// core worker lost that way is replaced, so the pool keeps its size.
+func (p *Pool[T]) runOne(run func(T), job T, core bool) {
+	returned := false
 	defer func() {
-		if v := recover(); v != nil && p.cfg.OnPanic != nil {
-			p.cfg.OnPanic(v, debug.Stack())
+		if returned {
+			return
+		}
+		if v := recover(); v != nil {
+			if p.cfg.OnPanic != nil {
+				p.cfg.OnPanic(v, debug.Stack())
+			}
+			return
+		}
+		if p.cfg.OnPanic != nil {
+			p.cfg.OnPanic(ErrGoexit, debug.Stack())
+		}
+		if core {
+			p.wg.Add(1) // before this goroutine's Done: Close's Wait cannot end in between
+			go p.work()
 		}
 	}()
 	run(job)
+	returned = true
 }
 
 // startExtra starts an extra worker for job when the pool is elastic, no

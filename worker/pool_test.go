@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -86,6 +87,38 @@ func TestPanicIsReportedAndWorkerGoesOn(t *testing.T) {
 	p.Close()
 	if len(got) != 1 || got[0] != "boom" || ran.Load() != 1 {
 		t.Fatalf("panics %v, jobs after the panic %d; want [boom] and 1", got, ran.Load())
+	}
+}
+
+// TestGoexitWorkerIsReplaced: a job that calls runtime.Goexit ends its
+// worker's goroutine; it is reported as ErrGoexit and a new worker takes
+// its place, so a one-worker pool still runs the jobs after it, and Close
+// still waits for every worker (goleak checks none is left).
+func TestGoexitWorkerIsReplaced(t *testing.T) {
+	var mu sync.Mutex
+	var got []any
+	var ran atomic.Int32
+	p, err := New(Config{Workers: 1, Queue: 8, OnPanic: func(v any, _ []byte) {
+		mu.Lock()
+		got = append(got, v)
+		mu.Unlock()
+	}}, func(n int) {
+		if n%2 == 1 {
+			runtime.Goexit()
+		}
+		ran.Add(1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range 6 {
+		_ = p.Submit(n)
+	}
+	p.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 || got[0] != ErrGoexit || ran.Load() != 3 {
+		t.Fatalf("reported %v, jobs run %d; want 3 x ErrGoexit and 3", got, ran.Load())
 	}
 }
 

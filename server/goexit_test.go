@@ -1,0 +1,49 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/miniasync/miniasync/internal/suite"
+	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
+	"github.com/miniasync/miniasync/server"
+)
+
+// TestHandlerGoexit: a handler that calls runtime.Goexit (t.FailNow in a
+// test handler) ends its worker's goroutine. Its connection is closed
+// without a response, as net/http does, and another worker takes the lost
+// one's place: with one worker, the next connections are still answered,
+// and Shutdown completes (suite.Start checks it, and leaks, at cleanup).
+func TestHandlerGoexit(t *testing.T) {
+	native := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		if req.Path() == "/exit" {
+			runtime.Goexit()
+		}
+		res.ContentType("text/plain").BodyString("ok")
+	})
+	adapted := server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/exit" {
+			runtime.Goexit()
+		}
+		io.WriteString(w, "ok")
+	}))
+	for _, backend := range poller.Available() {
+		for name, h := range map[string]server.Handler{"native": native, "HTTPHandler": adapted} {
+			t.Run(backend+"/"+name, func(t *testing.T) {
+				_, addr := suite.Start(t, suite.Target{Backend: backend}, server.Config{Workers: 1}, h)
+				for range 3 {
+					if got := exchangeRaw(t, addr, "GET /exit HTTP/1.1\r\nHost: h\r\n\r\n"); got != "" {
+						t.Fatalf("/exit answered %q, want the connection closed without a response", got)
+					}
+					if got := exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 200 OK") || !strings.HasSuffix(got, "ok") {
+						t.Fatalf("after a Goexit: %q, want 200 ok", got)
+					}
+				}
+			})
+		}
+	}
+}
