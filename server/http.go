@@ -56,6 +56,9 @@ import (
 //     As net/http: Pragma: no-cache implies Cache-Control: no-cache, a
 //     repeated Content-Length is kept once, and "OPTIONS *" is answered
 //     with 200 and no body without calling the handler.
+//   - http.MaxBytesReader returns its error but cannot have the connection
+//     closed (net/http does that through an unexported hook); the rest of
+//     the body is dropped as for any unread body.
 //   - w implements http.Flusher and FlushError (http.ResponseController's
 //     Flush): output is sent and Flush returns once the client took it.
 //
@@ -63,7 +66,8 @@ import (
 // ResponseController's Hijack returns http.ErrNotSupported; a type
 // assertion fails), read and write deadlines and full duplex through
 // http.ResponseController (http.ErrNotSupported; use the server's
-// timeouts), HTTP/2 and its server push (http.Pusher), and TLS. A panic in
+// timeouts), HTTP/2 and its server push (http.Pusher), TLS, the deprecated
+// http.CloseNotifier (use r.Context()) and http.ServerContextKey. A panic in
 // the handler closes the connection without a response, or without the
 // rest of it when part already went out (net/http also sends what it had
 // buffered); http.ErrAbortHandler is not logged.
@@ -158,7 +162,12 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 var serverOptions = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", "0")
 	if r.ContentLength != 0 {
-		_, _ = io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 4<<10))
+		// Up to 4 KiB of body is read; past that the connection closes
+		// (net/http's MaxBytesReader does it through a hook of its own).
+		const limit = 4 << 10
+		if n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, limit+1)); n > limit {
+			w.Header().Set("Connection", "close")
+		}
 	}
 })
 
@@ -253,6 +262,9 @@ func (c *conn) requestURL(req *protocol.Request, u *url.URL, a *arena) *url.URL 
 	target := req.Target()
 	if strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//") && !strings.ContainsAny(target, "%#") {
 		u.Path = a.str(req.Path())
+		if !plainPath(u.Path) {
+			u.RawPath = u.Path // as url.URL.setPath: EscapedPath keeps it as sent
+		}
 		u.RawQuery = a.str(req.Query())
 		u.ForceQuery = strings.HasSuffix(target, "?")
 		return u
@@ -266,6 +278,23 @@ func (c *conn) requestURL(req *protocol.Request, u *url.URL, a *arena) *url.URL 
 		return u
 	}
 	return parsed
+}
+
+// plainPath reports whether url.PathEscape-style path escaping leaves p as
+// it is (unreserved bytes and "$&+,/:;=@"), so that URL.RawPath stays
+// empty; net/url sets RawPath to the path as sent otherwise ("!", "(",
+// "*", UTF-8, ...), and EscapedPath, String and ServeMux's redirects use it.
+func plainPath(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '-', c == '.', c == '_', c == '~', c == '$', c == '&', c == '+',
+			c == ',', c == '/', c == ':', c == ';', c == '=', c == '@':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // arena copies the request's strings out of the connection buffer: the
@@ -418,8 +447,12 @@ func (b *httpBody) setTrailers() {
 }
 
 // Close implements io.Closer. Later reads fail with
-// http.ErrBodyReadAfterClose.
+// http.ErrBodyReadAfterClose. A buffered chunked body's trailer fields
+// reach r.Trailer, as net/http's Close reads the body to its end.
 func (b *httpBody) Close() error {
+	if !b.streamed && !b.closed.Load() {
+		b.setTrailers()
+	}
 	b.close()
 	return nil
 }

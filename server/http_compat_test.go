@@ -179,9 +179,21 @@ func TestHTTPHandlerRequestAsNetHTTP(t *testing.T) {
 		"options asterisk":         "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n",
 		"options asterisk, body":   "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc",
 		"options path":             "OPTIONS /x HTTP/1.1\r\nHost: h\r\n\r\n",
+		"options asterisk, 4 KiB":  "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 4096\r\n\r\n" + strings.Repeat("a", 4096),
+		"options asterisk, 5000 B": "OPTIONS * HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n" + strings.Repeat("a", 5000),
 	} {
 		t.Run(name, func(t *testing.T) { compareWithNetHTTP(t, h, server.Config{}, req) })
 	}
+}
+
+// TestHTTPHandlerTrailersAfterClose: closing a chunked body unread fills
+// r.Trailer too, as net/http's Close reads the body to its end.
+func TestHTTPHandlerTrailersAfterClose(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body.Close()
+		fmt.Fprintf(w, "after close %v", r.Trailer)
+	})
+	compareWithNetHTTP(t, h, server.Config{}, "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 6\r\n\r\n")
 }
 
 // TestHTTPHandlerStreamedTrailers: with StreamBodies the trailer fields
@@ -196,5 +208,29 @@ func TestHTTPHandlerStreamedTrailers(t *testing.T) {
 	got := exchangeRaw(t, ours, "POST / HTTP/1.1\r\nHost: h\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nX-Sum: 6\r\n\r\n")
 	if want := `"abc" <nil> trailer=map[X-Sum:[]] header-trailer=[]`; !strings.Contains(got, want) {
 		t.Errorf("got %q, want the body to say %q", got, want)
+	}
+}
+
+// TestHTTPHandlerURLAsNetHTTP: r.URL holds what net/http's server puts
+// there for targets with bytes that path escaping would change (RawPath
+// set, so EscapedPath and String keep the path as sent), and ServeMux's
+// cleaning redirects point where net/http's do.
+func TestHTTPHandlerURLAsNetHTTP(t *testing.T) {
+	show := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := r.URL
+		fmt.Fprintf(w, "path=%q raw=%q escaped=%q query=%q force=%v string=%q", u.Path, u.RawPath, u.EscapedPath(), u.RawQuery, u.ForceQuery, u.String())
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/", show)
+	for _, target := range []string{
+		"/", "/a/b", "/a!b", "/a(b)*'c", "/caf\xc3\xa9", "/a%20b", "/a%2Fb", "/$&+,:;=@-._~",
+		"/x?y=1", "/x?", "/a!b?q=(1)", "/a!b%21", "/%C3%A9!",
+	} {
+		req := "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n"
+		t.Run("fields "+target, func(t *testing.T) { compareWithNetHTTP(t, show, server.Config{}, req) })
+	}
+	for _, target := range []string{"/x!/z/../y", "/x!/./y", "/x!//y", "/caf\xc3\xa9/../y", "/a/../b"} {
+		req := "GET " + target + " HTTP/1.1\r\nHost: h\r\n\r\n"
+		t.Run("mux "+target, func(t *testing.T) { compareWithNetHTTP(t, mux, server.Config{}, req) })
 	}
 }

@@ -228,7 +228,15 @@ func startNetHTTP(t testing.TB, h http.Handler) string {
 	}
 	hs := &http.Server{Handler: h, ErrorLog: nil}
 	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
+	t.Cleanup(func() {
+		// Shutdown, not just Close: it waits for connection goroutines,
+		// one of which may sleep half a second after a closing response
+		// (closeWriteAndWait), which goleak would report.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+		hs.Close()
+	})
 	return ln.Addr().String()
 }
 
