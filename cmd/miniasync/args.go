@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,9 +19,15 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	var bare []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
-		if f.NoOptDefVal != "" && f.Value.String() == f.NoOptDefVal {
-			bare = append(bare, "--"+f.Name+"="+args[0])
+		if f.NoOptDefVal == "" || f.Value.String() != f.NoOptDefVal {
+			return
 		}
+		if f.Value.Type() == "bool" {
+			if _, err := strconv.ParseBool(args[0]); err != nil {
+				return // not a value this flag could have meant
+			}
+		}
+		bare = append(bare, "--"+f.Name+"="+args[0])
 	})
 	if len(bare) == 0 {
 		return cobra.NoArgs(cmd, args)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -69,8 +70,11 @@ func checkOutputFile(flag, path string) error {
 	}
 	dir := filepath.Dir(path)
 	fi, err := os.Stat(dir)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("--%s %s: its directory %s does not exist", flag, path, dir)
+	}
+	if err != nil {
+		return fmt.Errorf("--%s %s: %w", flag, path, err)
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("--%s %s: %s is not a directory", flag, path, dir)

@@ -257,6 +257,7 @@ var benchSetsServeFlags = []struct{ flag, instead string }{
 	{"--addr", "--host and --port"},
 	{"--backend", "--backends"},
 	{"--handler", "bench's --handler"},
+	{"--workers", "bench's --workers, which the report records"},
 }
 
 // checkServeFlags refuses, in --serve-flags, the flags bench sets itself.

@@ -263,6 +263,7 @@ func TestBenchFlagErrors(t *testing.T) {
 		{[]string{"--serve-flags", "--queue 64 --addr 127.0.0.1:1", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --addr", "--host and --port"}},
 		{[]string{"--serve-flags", "--backend=epoll", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --backend", "--backends"}},
 		{[]string{"--serve-flags", "--handler counter", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --handler"}},
+		{[]string{"--serve-flags", "--workers 8", "--server-binary", "/nonexistent/miniasync"}, []string{"--serve-flags must not set --workers", "bench's --workers"}},
 		{[]string{"--wrk", "/nonexistent/wrk", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk", "/nonexistent/wrk", "no such file"}},
 		{[]string{"--wrk", "no-such-wrk-here", "--server-binary", "/nonexistent/miniasync"}, []string{"--wrk", `"no-such-wrk-here"`, "not found"}},
 	}
@@ -291,6 +292,7 @@ func TestBenchSpacedOptionalValue(t *testing.T) {
 		{[]string{"--cpu-pin", "0:1"}, `unexpected argument "0:1"`},
 		{[]string{"--cpu-pin", "0:1"}, "write --cpu-pin=0:1"},
 		{[]string{"--keep-going", "false"}, "write --keep-going=false"},
+		{[]string{"--keep-going", "--cpu-pin", "0:1"}, `"0:1": a value for a flag that may stand alone follows "=": write --cpu-pin=0:1`},
 		{[]string{"extra"}, `unknown command "extra"`},
 	} {
 		_, _, err := runBench(t, tt.args...)
@@ -311,6 +313,10 @@ func TestBenchSpacedOptionalValue(t *testing.T) {
 func TestBenchOutputPathsCheckedFirst(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing")
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -318,6 +324,7 @@ func TestBenchOutputPathsCheckedFirst(t *testing.T) {
 		{[]string{"--json", filepath.Join(missing, "b.json")}, "--json " + filepath.Join(missing, "b.json") + ": its directory " + missing + " does not exist"},
 		{[]string{"--chart", filepath.Join(missing, "b.svg")}, "--chart " + filepath.Join(missing, "b.svg") + ": its directory " + missing + " does not exist"},
 		{[]string{"--json", dir}, "is a directory"},
+		{[]string{"--json", filepath.Join(file, "sub", "b.json")}, "not a directory"}, // not "does not exist"
 	} {
 		args := append([]string{"--server-binary", filepath.Join(missing, "miniasync"), "--backends", "epoll", "--duration", "100ms", "--quiet"}, tt.args...)
 		_, _, err := runBench(t, args...)

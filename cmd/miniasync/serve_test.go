@@ -251,7 +251,7 @@ func TestServeHelpExplainsFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"--addr", "--workers", "--backend", "available here: epoll", "--handler", "hello", "counter", "echo", "--log-level",
-		"(0: one per CPU, GOMAXPROCS", "(0: the default, 64)", "(0: the default, 65536)", "(0: the default, 10 MiB)", "it cannot be turned off", "(0: close them at once)"} {
+		"(0: one per CPU, GOMAXPROCS", "(0: the default, 64)", "(0: the default, 65536)", "(0: the default, 10 MiB)", "it cannot be turned off", "(0: no wait: connections close at once"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("serve --help lacks %q", want)
 		}

@@ -252,18 +252,19 @@ func (compactTicks) Ticks(lo, hi float64) []plot.Tick {
 // digits, so that float noise in tick values (1.2000000000000002) is not
 // shown.
 func compact(v float64) string {
+	v = round6(v) // first, so that 999999.9999 is 1M, not 1000k
 	switch {
 	case v >= 1e6:
-		return short(v/1e6) + "M"
+		return strconv.FormatFloat(round6(v/1e6), 'f', -1, 64) + "M"
 	case v >= 1e3:
-		return short(v/1e3) + "k"
+		return strconv.FormatFloat(round6(v/1e3), 'f', -1, 64) + "k"
 	default:
-		return short(v)
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
 }
 
-// short formats v rounded to 6 significant digits, without an exponent.
-func short(v float64) string {
+// round6 rounds v to 6 significant digits.
+func round6(v float64) float64 {
 	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
-	return strconv.FormatFloat(r, 'f', -1, 64)
+	return r
 }
