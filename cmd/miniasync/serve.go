@@ -75,7 +75,7 @@ The first signal stops accepting, lets requests in flight finish (up to
 	f.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "close keep-alive connections idle this long (must be positive: it cannot be turned off)")
 	f.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "close connections whose client reads nothing of a response this long (must be positive)")
 	f.Int64Var(&o.cfg.Limits.MaxBodySize, "max-body", 10<<20, "largest request body in bytes, larger gets 413 (0: the default, 10 MiB)")
-	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight (0: no wait: connections close at once, handlers still running see their context cancelled)")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests in flight (0: no wait: connections close at once, those running a handler when it returns)")
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the whole run to this file")
 	return cmd
 }
