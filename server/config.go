@@ -3,10 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/miniasync/miniasync/poller"
 	"github.com/miniasync/miniasync/protocol"
@@ -87,7 +89,9 @@ type Config struct {
 	// defaults.
 	BackendOptions any
 	// Logger receives the server's diagnostics; nothing is logged per
-	// request. Default zap.NewNop().
+	// request. Default: warnings and errors (a handler's panic with its
+	// stack, failing accepts) go to stderr, as net/http's server logs
+	// through the log package; zap.NewNop() silences them.
 	Logger *zap.Logger
 	// Limits caps request sizes (see protocol.Limits); zero fields take
 	// protocol's defaults: 8 KiB request line, 64 KiB and 100 header
@@ -159,7 +163,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("server: %w", err)
 	}
 	if c.Logger == nil {
-		c.Logger = zap.NewNop()
+		c.Logger = defaultLogger()
 	}
 	def := protocol.DefaultLimits()
 	if c.Limits.MaxRequestLine == 0 {
@@ -195,4 +199,12 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// defaultLogger writes warnings and errors to stderr in zap's console
+// format.
+func defaultLogger() *zap.Logger {
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	return zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.Lock(os.Stderr), zapcore.WarnLevel))
 }

@@ -182,6 +182,13 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 	if _, err := poller.Lookup(o.cfg.Backend); err != nil {
 		return fmt.Errorf("--backend: %w", err)
 	}
+	if o.cfg.Inline {
+		for _, f := range []string{"workers", "max-workers", "queue"} {
+			if changed(f) {
+				return fmt.Errorf("--%s has no effect with --inline: handlers run on the event loop, not in a worker pool", f)
+			}
+		}
+	}
 	if err := o.applyNetpollFlags(changed); err != nil {
 		return err
 	}

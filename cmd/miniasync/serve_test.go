@@ -143,6 +143,22 @@ func TestServeHelloAndGracefulStop(t *testing.T) {
 	}
 }
 
+// TestServeInlineSaysSo: --inline serves, and the start-up line says
+// that handlers run on the event loop rather than naming a worker count.
+func TestServeInlineSaysSo(t *testing.T) {
+	srv := startServe(t, "--inline")
+	if body, _ := fetch(t, "http://"+srv.addr+"/", ""); body != "Hello" {
+		t.Fatalf("GET /: %q", body)
+	}
+	err, logged := srv.stop()
+	if err != nil {
+		t.Fatalf("serve exited with %v; log:\n%s", err, logged)
+	}
+	if !strings.Contains(logged, `"handlers": "inline, on the event loop"`) || strings.Contains(logged, `"workers"`) {
+		t.Errorf("the log does not say inline, or names workers:\n%s", logged)
+	}
+}
+
 // TestServeNetpollWithItsSettings: --backend netpoll serves, with the
 // netpoll flags applied.
 func TestServeNetpollWithItsSettings(t *testing.T) {
@@ -228,6 +244,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--read-body-timeout", "0s"}, "--read-body-timeout must be positive"},
 		{[]string{"serve", "--write-timeout", "0s"}, "--write-timeout must be positive"},
 		{[]string{"serve", "--shutdown-timeout", "-1s"}, "--shutdown-timeout must not be negative"},
+		{[]string{"serve", "--inline", "--queue", "5"}, "--queue has no effect with --inline"},
+		{[]string{"serve", "--inline", "--max-workers", "8"}, "--max-workers has no effect with --inline"},
 		{[]string{"serve", "extra"}, "unknown command"},
 		{[]string{"serve", "--inline", "false"}, `unexpected argument "false": a value for a flag that may stand alone follows "=": write --inline=false`},
 		{[]string{"serve", "--backend", "epoll", "--netpoll-pollers", "2"}, "apply to --backend netpoll only"},
