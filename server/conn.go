@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync/atomic"
@@ -110,6 +111,9 @@ func (c *conn) runTurn(st *stash) {
 				zap.Any("panic", v), zap.Stack("stack"), zap.Bool("owned", owned))
 		} else {
 			c.srv.log.Error("a handler called runtime.Goexit; closing the connection", zap.Bool("owned", owned))
+		}
+		if x := c.hctx.Swap(nil); x != nil {
+			x.cancel(context.Canceled) // as net/http: the request's context ends with its connection
 		}
 		if owned && !c.own.closed() {
 			c.close()

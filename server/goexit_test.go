@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miniasync/miniasync/internal/suite"
 	"github.com/miniasync/miniasync/poller"
@@ -25,8 +26,10 @@ func TestHandlerGoexit(t *testing.T) {
 		}
 		res.ContentType("text/plain").BodyString("ok")
 	})
+	ctxDone := make(chan struct{}, 8)
 	adapted := server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/exit" {
+			go func() { <-r.Context().Done(); ctxDone <- struct{}{} }()
 			runtime.Goexit()
 		}
 		io.WriteString(w, "ok")
@@ -38,6 +41,13 @@ func TestHandlerGoexit(t *testing.T) {
 				for range 3 {
 					if got := exchangeRaw(t, addr, "GET /exit HTTP/1.1\r\nHost: h\r\n\r\n"); got != "" {
 						t.Fatalf("/exit answered %q, want the connection closed without a response", got)
+					}
+					if name == "HTTPHandler" {
+						select {
+						case <-ctxDone: // the request's context ended with its connection
+						case <-time.After(5 * time.Second):
+							t.Fatal("the request's context did not end after the handler's Goexit")
+						}
 					}
 					if got := exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 200 OK") || !strings.HasSuffix(got, "ok") {
 						t.Fatalf("after a Goexit: %q, want 200 ok", got)
