@@ -62,18 +62,26 @@ func TestFullQueueBlocksSubmit(t *testing.T) {
 	close(release)
 }
 
+// reports collects what a pool's OnPanic receives.
+type reports struct {
+	t   *testing.T
+	mu  sync.Mutex
+	got []any
+}
+
+func (r *reports) add(v any, stack []byte) {
+	r.mu.Lock()
+	r.got = append(r.got, v)
+	r.mu.Unlock()
+	if len(stack) == 0 {
+		r.t.Error("empty stack")
+	}
+}
+
 func TestPanicIsReportedAndWorkerGoesOn(t *testing.T) {
-	var mu sync.Mutex
-	var got []any
+	rep := &reports{t: t}
 	var ran atomic.Int32
-	p, err := New(Config{Workers: 1, Queue: 4, OnPanic: func(v any, stack []byte) {
-		mu.Lock()
-		got = append(got, v)
-		mu.Unlock()
-		if len(stack) == 0 {
-			t.Error("empty stack")
-		}
-	}}, func(n int) {
+	p, err := New(Config{Workers: 1, Queue: 4, OnPanic: rep.add}, func(n int) {
 		if n == 1 {
 			panic("boom")
 		}
@@ -85,8 +93,8 @@ func TestPanicIsReportedAndWorkerGoesOn(t *testing.T) {
 	_ = p.Submit(1)
 	_ = p.Submit(2)
 	p.Close()
-	if len(got) != 1 || got[0] != "boom" || ran.Load() != 1 {
-		t.Fatalf("panics %v, jobs after the panic %d; want [boom] and 1", got, ran.Load())
+	if len(rep.got) != 1 || rep.got[0] != "boom" || ran.Load() != 1 {
+		t.Fatalf("panics %v, jobs after the panic %d; want [boom] and 1", rep.got, ran.Load())
 	}
 }
 
@@ -95,14 +103,9 @@ func TestPanicIsReportedAndWorkerGoesOn(t *testing.T) {
 // its place, so a one-worker pool still runs the jobs after it, and Close
 // still waits for every worker (goleak checks none is left).
 func TestGoexitWorkerIsReplaced(t *testing.T) {
-	var mu sync.Mutex
-	var got []any
+	rep := &reports{t: t}
 	var ran atomic.Int32
-	p, err := New(Config{Workers: 1, Queue: 8, OnPanic: func(v any, _ []byte) {
-		mu.Lock()
-		got = append(got, v)
-		mu.Unlock()
-	}}, func(n int) {
+	p, err := New(Config{Workers: 1, Queue: 8, OnPanic: rep.add}, func(n int) {
 		if n%2 == 1 {
 			runtime.Goexit()
 		}
@@ -115,10 +118,8 @@ func TestGoexitWorkerIsReplaced(t *testing.T) {
 		_ = p.Submit(n)
 	}
 	p.Close()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(got) != 3 || got[0] != ErrGoexit || ran.Load() != 3 {
-		t.Fatalf("reported %v, jobs run %d; want 3 x ErrGoexit and 3", got, ran.Load())
+	if len(rep.got) != 3 || rep.got[0] != ErrGoexit || ran.Load() != 3 {
+		t.Fatalf("reported %v, jobs run %d; want 3 x ErrGoexit and 3", rep.got, ran.Load())
 	}
 }
 
