@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -341,8 +342,8 @@ func (a *arena) str(s string) string {
 // hasToken reports whether any of the field values lists token.
 func hasToken(values []string, token string) bool {
 	for _, v := range values {
-		for opt := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(opt), token) {
+		for opt := range headerElements(v) {
+			if strings.EqualFold(opt, token) {
 				return true
 			}
 		}
@@ -362,11 +363,7 @@ func declaredTrailers(h http.Header) http.Header {
 	delete(h, "Trailer")
 	var t http.Header
 	for _, v := range vs {
-		for key := range strings.SplitSeq(v, ",") {
-			key = textproto.TrimString(key)
-			if key == "" {
-				continue
-			}
+		for key := range headerElements(v) {
 			switch key = textproto.CanonicalMIMEHeaderKey(key); key {
 			case "Transfer-Encoding", "Trailer", "Content-Length":
 				continue
@@ -437,12 +434,9 @@ func (b *httpBody) setTrailers() {
 		got[key] = append(got[key], strings.Clone(f.Value))
 	}
 	if b.req.Trailer == nil {
-		b.req.Trailer = got
-	} else {
-		for k, vs := range got {
-			b.req.Trailer[k] = vs
-		}
+		b.req.Trailer = make(http.Header, len(got))
 	}
+	maps.Copy(b.req.Trailer, got)
 	b.trailers = nil
 }
 

@@ -1,11 +1,25 @@
 package server
 
 import (
+	"iter"
 	"net/http"
 	"net/textproto"
 	"slices"
 	"strings"
 )
+
+// headerElements yields the non-empty elements of a comma-separated field
+// value, trimmed of whitespace, as net/http reads such lists (Connection,
+// Trailer).
+func headerElements(v string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for e := range strings.SplitSeq(v, ",") {
+			if e = textproto.TrimString(e); e != "" && !yield(e) {
+				return
+			}
+		}
+	}
+}
 
 // headerSnapshot is the response header as it stood when the handler set
 // the status: net/http sends that, not later changes (those become

@@ -287,8 +287,8 @@ func (w *responseWriter) writeHead(p []byte) {
 	trailer, _ := h.lookup("Trailer")
 	for _, v := range trailer {
 		hasTrailers = true
-		for _, k := range strings.Split(v, ",") {
-			if k = http.CanonicalHeaderKey(strings.TrimSpace(k)); k != "" && !forbiddenTrailer[k] && !strings.HasPrefix(k, "If-") {
+		for k := range headerElements(v) {
+			if k = http.CanonicalHeaderKey(k); !forbiddenTrailer[k] && !strings.HasPrefix(k, "If-") {
 				w.trailers = append(w.trailers, k)
 			}
 		}

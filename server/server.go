@@ -181,11 +181,11 @@ func (s *Server) Serve() error {
 		return fmt.Errorf("server: %w", err)
 	}
 	s.pool = pool
+	mode := zap.Int("workers", s.cfg.Workers)
 	if s.cfg.Inline {
-		s.log.Info("serving", zap.Stringer("addr", s.poll.Addr()), zap.String("backend", s.cfg.Backend), zap.String("handlers", "inline, on the event loop"))
-	} else {
-		s.log.Info("serving", zap.Stringer("addr", s.poll.Addr()), zap.String("backend", s.cfg.Backend), zap.Int("workers", s.cfg.Workers))
+		mode = zap.String("handlers", "inline, on the event loop")
 	}
+	s.log.Info("serving", zap.Stringer("addr", s.poll.Addr()), zap.String("backend", s.cfg.Backend), mode)
 	loopErr := s.loop()
 	pool.Close()
 	if err := s.poll.Close(); err != nil {
