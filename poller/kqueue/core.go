@@ -132,6 +132,15 @@ func pointerToken(p *byte) uint64 {
 	return uint64(off)
 }
 
+// setUdata stores token t in a udata declared intptr_t (NetBSD): int64 in
+// x/sys/unix's Kevent_t on 64-bit systems, int32 on 386 and arm. Tokens fit
+// in tokenBits; noToken (all ones) becomes -1.
+func setUdata[T int32 | int64](u *T, t uint64) { *u = T(t) }
+
+// udataToken is the inverse of setUdata. It sign-extends, so that -1 of
+// either width is noToken again.
+func udataToken[T int32 | int64](u T) uint64 { return uint64(int64(u)) }
+
 // armChanges appends to dst the changes that arm descriptor fd of the
 // connection with generation gen for interest i: each asked filter is added
 // (or updated, with the new token) and enabled, to report once. The other

@@ -439,3 +439,22 @@ func TestFilterName(t *testing.T) {
 		}
 	})
 }
+
+// TestIntptrUdata: tokens survive the round trip through NetBSD's intptr_t
+// udata at both widths x/sys/unix declares it with (int64 on 64-bit
+// systems, int32 on 386 and arm), noToken included.
+func TestIntptrUdata(t *testing.T) {
+	toks := []uint64{noToken, 0, 1, makeToken(12345, poller.Readable), makeToken(^uint32(0), poller.Readable|poller.Writable)}
+	for _, tok := range toks {
+		var u32 int32
+		setUdata(&u32, tok)
+		if got := udataToken(u32); got != tok {
+			t.Errorf("int32 udata: token %#x came back as %#x", tok, got)
+		}
+		var u64 int64
+		setUdata(&u64, tok)
+		if got := udataToken(u64); got != tok {
+			t.Errorf("int64 udata: token %#x came back as %#x", tok, got)
+		}
+	}
+}

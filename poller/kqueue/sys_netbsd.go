@@ -14,8 +14,9 @@ const (
 	evRearm       = unix.EV_ONESHOT
 )
 
-// setToken stores token t in k's udata, which NetBSD declares intptr_t.
-func setToken(k *unix.Kevent_t, t uint64) { k.Udata = int64(t) }
+// setToken stores token t in k's udata, which NetBSD declares intptr_t:
+// int64 in x/sys/unix's Kevent_t on 64-bit systems, int32 on 386 and arm.
+func setToken(k *unix.Kevent_t, t uint64) { setUdata(&k.Udata, t) }
 
 // getToken returns the token in k's udata (noToken for one stored as such).
-func getToken(k *unix.Kevent_t) uint64 { return uint64(k.Udata) }
+func getToken(k *unix.Kevent_t) uint64 { return udataToken(k.Udata) }
