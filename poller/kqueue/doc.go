@@ -17,7 +17,8 @@
 // because EV_DISPATCH arrived only in NetBSD 10. An arming for both
 // interests reports once too: the event loop delivers the first filter's
 // event and disables (or deletes) the other before handing the connection
-// over.
+// over, after waiting for the Arm that registers both to finish its system
+// call (the kernel applies the two changes one at a time).
 //
 // # Generations in udata
 //

@@ -75,6 +75,10 @@ type Poller struct {
 	// wakeMu keeps Close from closing the kqueue or the pipe under a Wake
 	// that is using it (the descriptor number could be reused).
 	wakeMu sync.RWMutex
+	// bothMu is held by an Arm for both interests for its whole kevent
+	// call, and taken by the loop before it cancels the second filter of
+	// such an arming (see cancel).
+	bothMu sync.Mutex
 	kq     int
 	// wakeW is the write end of the wake-up pipe, or -1.
 	wakeW       int
@@ -191,6 +195,10 @@ func (p *Poller) Arm(c *fdconn.Conn, i poller.Interest) error {
 	if len(chs) == 0 {
 		return fmt.Errorf("kqueue: arm fd %d: no interest", c.FD())
 	}
+	if len(chs) > 1 {
+		p.bothMu.Lock() // see cancel
+		defer p.bothMu.Unlock()
+	}
 	return p.submit(chs)
 }
 
@@ -277,8 +285,23 @@ func (p *Poller) lookup(fd int) owned {
 
 // cancel implements host. A filter that already reported in the same
 // batch is gone under EV_ONESHOT (ENOENT), which is what was wanted.
+//
+// The kernel applies a change list one change at a time, each under the
+// queue's lock on its own (FreeBSD's kqueue_kevent calls kqueue_register
+// for each change; kevent(2) promises nothing more), so the loop's kevent
+// can report the read filter of an arming for both while the worker's Arm
+// has yet to register the write filter. Cancelled then, the write filter
+// would be missing (ENOENT, ignored) or the previous arming's, and the Arm
+// would go on to enable it: a second event for one arming, reported to a
+// connection that has another owner by then, or the late change would hit
+// a descriptor that owner has closed and accept has reused. So the loop
+// takes bothMu, which that Arm holds for its whole kevent call, and
+// cancels only once both filters are registered. Armings for one interest
+// make a single change and take no lock.
 func (p *Poller) cancel(fd int, filter int32) {
+	p.bothMu.Lock()
 	err := p.submit([]change{sys.cancelChange(fd, filter)})
+	p.bothMu.Unlock()
 	if err != nil && !errors.Is(err, unix.ENOENT) {
 		p.log.Warn("kqueue: cancelling the second filter of an arming failed", zap.Error(err))
 	}

@@ -195,6 +195,44 @@ func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
 	pollertest.Next(t, p, poller.EventReadable)
 }
 
+// TestArmingBothFromAWorkerReportsOnce: an arming for both made by
+// another goroutine while the loop waits (as a worker's is) reports once,
+// even when the loop sees the first filter fire before that Arm's kevent
+// has registered the second (see Poller.cancel). The socket has input
+// waiting and room to write, so both filters fire as soon as registered.
+func TestArmingBothFromAWorkerReportsOnce(t *testing.T) {
+	p := openDefault(t)
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
+	client.Write([]byte("input"))
+	pollertest.Next(t, p, poller.EventReadable) // leave the input unread
+	events := make([]poller.Event, 8)
+	for i := range 300 {
+		armed := make(chan error, 1)
+		go func() { armed <- sc.Arm(poller.Readable | poller.Writable) }()
+		got := 0
+		deadline := time.Now().Add(5 * time.Second)
+		for got == 0 && time.Now().Before(deadline) {
+			n, err := p.Wait(events, 100*time.Millisecond)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += n
+		}
+		if err := <-armed; err != nil {
+			t.Fatal(err)
+		}
+		if got != 1 {
+			t.Fatalf("arming %d reported %d events, want 1", i, got)
+		}
+		// The Arm has returned: a second filter it enabled late would
+		// report now.
+		if n, err := p.Wait(events, time.Millisecond); n != 0 || err != nil {
+			t.Fatalf("arming %d reported again: %d events (%v), %v", i, n, events[0].Kind, err)
+		}
+	}
+}
+
 func TestWakeInterruptsWait(t *testing.T) {
 	p := openDefault(t)
 	want := wakeUser
