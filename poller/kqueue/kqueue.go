@@ -35,6 +35,9 @@ const (
 	acceptBackoff = 100 * time.Millisecond
 	// acceptLogEvery rate-limits the log line about that pause.
 	acceptLogEvery = 10 * time.Second
+	// pruneEvery is how often the loop drops closed connections from its
+	// table (fdconn.Table.Prune), before a wait that may block.
+	pruneEvery = 5 * time.Second
 	// batchSize is the most kernel events one Wait takes.
 	batchSize = 256
 )
@@ -85,6 +88,7 @@ type Poller struct {
 	gen         uint32
 	pausedUntil time.Time
 	lastLog     time.Time
+	pruned      time.Time // last fdconn.Table.Prune
 }
 
 // Open creates the kqueue, the wake-up event (or pipe) and the listener.
@@ -245,8 +249,12 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 		raw = raw[:len(events)]
 	}
 	var start time.Time
-	if timeout > 0 {
+	if timeout != 0 {
 		start = time.Now()
+		if start.Sub(p.pruned) >= pruneEvery {
+			p.conns.Prune((*fdconn.Conn).Closed)
+			p.pruned = start
+		}
 	}
 	for {
 		ts := &p.ts

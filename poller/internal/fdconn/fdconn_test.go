@@ -47,6 +47,29 @@ func TestTable(t *testing.T) {
 	}
 }
 
+func TestTablePrune(t *testing.T) {
+	var tab Table[int]
+	gone := func(c *int) bool { return *c < 0 }
+	live, closed := 1, -1
+	tab.Put(5, &live)
+	tab.Put(70, &closed)
+	tab.Put(4000, &closed)
+	tab.Prune(gone)
+	if tab.Get(5) != &live || tab.Get(70) != nil || tab.Get(4000) != nil {
+		t.Fatal("Prune kept a closed connection or dropped an open one")
+	}
+	// Only descriptor 5 is left: the 8,000-slot table shrinks to the minimum.
+	if len(tab.slots) != minSlots {
+		t.Fatalf("table has %d slots after Prune, want %d", len(tab.slots), minSlots)
+	}
+	tab.Put(3000, &live)
+	tab.Put(100, &closed)
+	tab.Prune(gone)
+	if len(tab.slots) < 3001 || tab.Get(3000) != &live || tab.Get(100) != nil {
+		t.Fatalf("Prune shrank below an open connection (%d slots) or kept a closed one", len(tab.slots))
+	}
+}
+
 func TestListenAndAddresses(t *testing.T) {
 	fd, addr, err := Listen("127.0.0.1:0")
 	if err != nil {

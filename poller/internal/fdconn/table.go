@@ -10,7 +10,7 @@ type Table[C any] struct {
 // the same descriptor left there.
 func (t *Table[C]) Put(fd int, c *C) {
 	if fd >= len(t.slots) {
-		n := max(2*len(t.slots), fd+1, 64)
+		n := max(2*len(t.slots), fd+1, minSlots)
 		grown := make([]*C, n)
 		copy(grown, t.slots)
 		t.slots = grown
@@ -39,5 +39,31 @@ func (t *Table[C]) Each(f func(fd int, c *C)) {
 		if c != nil {
 			f(fd, c)
 		}
+	}
+}
+
+// minSlots is the smallest table Put makes and Prune shrinks to.
+const minSlots = 64
+
+// Prune forgets every connection for which gone reports true, and gives
+// back the table's tail when the highest descriptor left is under a
+// quarter of its size. Without it a closed connection, and whatever its
+// context references, stays in the table until the kernel hands its
+// descriptor number out again, so the memory of a burst of connections
+// would stay pinned after they closed. It reads every slot: the event loop
+// calls it every few seconds, not per event.
+func (t *Table[C]) Prune(gone func(*C) bool) {
+	top := -1
+	for fd, c := range t.slots {
+		switch {
+		case c == nil:
+		case gone(c):
+			t.slots[fd] = nil
+		default:
+			top = fd
+		}
+	}
+	if n := max(2*(top+1), minSlots); n <= len(t.slots)/4 {
+		t.slots = append([]*C(nil), t.slots[:n]...)
 	}
 }
