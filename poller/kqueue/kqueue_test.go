@@ -298,29 +298,10 @@ func TestStaleEventsAreDropped(t *testing.T) {
 // connections (and their contexts) until their descriptor is reused.
 func TestWaitForgetsClosedConnections(t *testing.T) {
 	p := openPoller(t, false)
-	var conns []*fdconn.Conn
-	for range 20 {
-		pollertest.Dial(t, p)
-		conns = append(conns, pollertest.Next(t, p, poller.EventOpened).Conn.(*fdconn.Conn))
-	}
-	for _, c := range conns[1:] {
-		c.SetContext(new([1 << 10]byte))
-		_ = c.Close()
-	}
-	count := func() (n int) {
-		p.conns.Each(func(int, *fdconn.Conn) { n++ })
-		return n
-	}
-	if n := count(); n != len(conns) {
-		t.Fatalf("%d connections in the table before pruning, want %d", n, len(conns))
-	}
-	p.pruned = time.Now().Add(-pruneEvery) // due
-	if _, err := p.Wait(make([]poller.Event, 4), time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	if n := count(); n != 1 || p.conns.Get(conns[0].FD()) != conns[0] {
-		t.Fatalf("%d connections left in the table after a Wait, want only the open one", n)
-	}
+	pollertest.ForgetsClosed(t, p, func() (cs []poller.Conn) {
+		p.conns.Each(func(_ int, c *fdconn.Conn) { cs = append(cs, c) })
+		return cs
+	}, func() { p.pruned = time.Now().Add(-pruneEvery) })
 }
 
 func TestResetReportsClosedOrFailingRead(t *testing.T) {

@@ -108,3 +108,31 @@ func CloseTwice(t testing.TB, c poller.Conn) {
 		t.Fatalf("Arm after Close: %v, want ErrClosed", err)
 	}
 }
+
+// ForgetsClosed checks that a backend's table of connections lets go of
+// closed ones: it opens 20 connections, closes all but the first (each
+// with a context the table would otherwise keep reachable), makes a prune
+// due (due), and expects a short Wait to leave only the open connection in
+// the table, which table lists.
+func ForgetsClosed(t testing.TB, p poller.Poller, table func() []poller.Conn, due func()) {
+	t.Helper()
+	var conns []poller.Conn
+	for range 20 {
+		Dial(t, p)
+		conns = append(conns, Next(t, p, poller.EventOpened).Conn)
+	}
+	for _, c := range conns[1:] {
+		c.SetContext(new([1 << 10]byte))
+		_ = c.Close()
+	}
+	if n := len(table()); n != len(conns) {
+		t.Fatalf("%d connections in the table before pruning, want %d", n, len(conns))
+	}
+	due()
+	if _, err := p.Wait(make([]poller.Event, 4), time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if left := table(); len(left) != 1 || left[0] != conns[0] {
+		t.Fatalf("%d connections left in the table after a Wait, want only the open one", len(left))
+	}
+}
