@@ -25,6 +25,7 @@ func RunTarget(t *testing.T, tg Target) {
 		{"KeepAliveReuse", testKeepAliveReuse},
 		{"HandlerSeesClientAddress", testRemoteAddr},
 		{"Pipelined100InOneWrite", testPipelined100},
+		{"Pipelined300InOneWrite", testPipelined300},
 		{"OneBytePerWrite", testOneBytePerWrite},
 		{"SplitAtEveryPosition", testSplitEverywhere},
 		{"ContentLengthBody", testContentLengthBody},
@@ -194,6 +195,32 @@ func testPipelined100(t *testing.T, tg Target) {
 		}
 		if want := fmt.Sprintf("/target?n=%d", i); string(res.Body) != want {
 			t.Fatalf("response %d answers %q, want %q (out of order?)", i, res.Body, want)
+		}
+	}
+}
+
+// testPipelined300 pipelines more requests in one write than a connection
+// gets answered in one turn (Config.MaxPipelined, 64) several times over:
+// the connection yields to others between turns, and every request must
+// still be answered, in order.
+func testPipelined300(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
+	c := Dial(t, addr)
+	var all bytes.Buffer
+	for i := range 300 {
+		fmt.Fprintf(&all, "GET /target?i=%d HTTP/1.1\r\nHost: test\r\n\r\n", i)
+	}
+	if _, err := c.Write(all.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(c)
+	for i := range 300 {
+		res, err := ReadResponse(r, false)
+		if err != nil {
+			t.Fatalf("response %d of 300: %v", i, err)
+		}
+		if want := fmt.Sprintf("/target?i=%d", i); string(res.Body) != want {
+			t.Fatalf("response %d: %q, want %q", i, res.Body, want)
 		}
 	}
 }

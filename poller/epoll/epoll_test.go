@@ -98,6 +98,30 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 	pollertest.Next(t, p, poller.EventWritable)
 }
 
+// TestArmWritableWithRoomReports: Writable asks for EventWritable when the
+// socket can take more output (package poller), which a socket that took
+// every write so far always can, however many times the owner arms for it.
+// The server relies on it to yield a connection with pipelined requests
+// left (Config.MaxPipelined); an edge-triggered registration has no new
+// EPOLLOUT edge to report then.
+func TestArmWritableWithRoomReports(t *testing.T) {
+	p := open(t)
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
+	go io.Copy(io.Discard, client)
+	for i := range 4 {
+		if _, err := sc.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if err := sc.Arm(poller.Writable); err != nil {
+			t.Fatal(err)
+		}
+		if ev := pollertest.Next(t, p, poller.EventWritable); ev.Conn != sc {
+			t.Fatalf("arm %d: writable event for another connection", i)
+		}
+	}
+}
+
 func TestWakeInterruptsWait(t *testing.T) { pollertest.Wake(t, open(t)) }
 
 func TestStaleEventsAreDropped(t *testing.T) {
