@@ -22,12 +22,17 @@ import (
 //     one event (edgeEvent);
 //   - an edge for an interest not armed (the owner is busy, or waits for
 //     the other direction) is remembered as pending;
-//   - Arm for a pending interest, or for reading while input may be left
-//     unread, does not arm: it clears that readiness and hands the
-//     connection to the event loop's ready list, to be reported by the
-//     next Wait (edgeArm). Edges are therefore never lost, and the owner
-//     never touches the registration, so no stale system call can reach a
-//     descriptor number that a new connection has taken.
+//   - Arm for a pending interest, for reading while input may be left
+//     unread, or for writing while the socket may have room (no write
+//     has found it full since its last edge), does not arm: it clears
+//     that readiness and hands the connection to the event loop's ready
+//     list, to be reported by the next Wait (edgeArm). Edges are
+//     therefore never lost, and the owner never touches the registration,
+//     so no stale system call can reach a descriptor number that a new
+//     connection has taken. Room needs the owner's word because its edge
+//     comes only when a full send buffer drains: an owner that wrote
+//     everything and arms for writing (to yield its turn) would otherwise
+//     wait for an edge that never comes.
 //
 // A readiness edge carries the descriptor's whole state, so an event may
 // report readiness that an earlier turn already used up (input already
@@ -77,14 +82,19 @@ func edgeEvent(w *atomic.Uint32, ready poller.Interest, hup bool) poller.Interes
 
 // edgeArm arms the state word w for interest i, or, when readiness for i
 // is pending (or i includes Readable, and more says input may be left or
-// the peer has closed), it leaves the connection unarmed, clears that
-// readiness and returns the interest the caller must report at once.
-func edgeArm(w *atomic.Uint32, i poller.Interest, more bool) poller.Interest {
+// the peer has closed; or i includes Writable and room says the socket
+// has not been found full since its last edge), it leaves the connection
+// unarmed, clears that readiness and returns the interest the caller must
+// report at once.
+func edgeArm(w *atomic.Uint32, i poller.Interest, more, room bool) poller.Interest {
 	for {
 		s := w.Load()
 		ready := poller.Interest(s>>pendingBits) & i
 		if more || s&hupBit != 0 {
 			ready |= i & poller.Readable
+		}
+		if room {
+			ready |= i & poller.Writable
 		}
 		hit := first(ready)
 		n := s&^armedMask | uint32(i)

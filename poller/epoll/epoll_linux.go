@@ -157,7 +157,7 @@ type readyConn struct {
 // the interest already registered costs no system call.
 func (p *Poller) Arm(c *fdconn.Conn, i poller.Interest) error {
 	if !p.inline {
-		hit := edgeArm(c.Edge(), i, c.MaybeMore())
+		hit := edgeArm(c.Edge(), i, c.MaybeMore(), c.MaybeRoom())
 		if hit == 0 {
 			return nil
 		}

@@ -39,6 +39,9 @@ type Conn struct {
 	// more: the last Read filled the caller's buffer, so the socket may
 	// hold more input than it reported; owner-only.
 	more bool
+	// full: the last Write stopped at EAGAIN, so the socket has no room
+	// until the kernel reports some; owner-only.
+	full bool
 }
 
 // New returns a Conn for an accepted descriptor. gen distinguishes it from
@@ -73,6 +76,12 @@ func (c *Conn) Edge() *atomic.Uint32 { return &c.edge }
 // MaybeMore reports whether the last Read filled its buffer, so input may
 // remain that no new readiness edge will announce.
 func (c *Conn) MaybeMore() bool { return c.more }
+
+// MaybeRoom reports whether the socket can take more output as far as the
+// owner knows: no Write since the last one that stopped at EAGAIN, or
+// since the connection was accepted, found it full. An edge-triggered
+// backend reports no new edge for room that was there all along.
+func (c *Conn) MaybeRoom() bool { return !c.full }
 
 // Closed reports whether Close was called.
 func (c *Conn) Closed() bool { return c.closed.Load() }
@@ -112,11 +121,13 @@ func (c *Conn) Write(p []byte) (int, error) {
 		case err == nil:
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
+			c.full = true
 			return written, poller.ErrWouldBlock
 		default:
 			return written, fmt.Errorf("write: %w", err)
 		}
 	}
+	c.full = false
 	return written, nil
 }
 
