@@ -30,6 +30,7 @@ func RunTarget(t *testing.T, tg Target) {
 		{"SplitAtEveryPosition", testSplitEverywhere},
 		{"ContentLengthBody", testContentLengthBody},
 		{"ChunkedBody", testChunkedBody},
+		{"LargeBodyUnderLimit", testLargeBodyUnderLimit},
 		{"ConnectionClose", testConnectionClose},
 		{"HandlerAsksClose", testHandlerClose},
 		{"HTTP10", testHTTP10},
@@ -302,6 +303,42 @@ func testChunkedBody(t *testing.T, tg Target) {
 	_ = hres.Body.Close()
 	if hres.StatusCode != 200 || !bytes.Equal(got, body) {
 		t.Fatalf("chunked upload: status %d, %d bytes back of %d", hres.StatusCode, len(got), len(body))
+	}
+}
+
+// testLargeBodyUnderLimit uploads bodies of a few MiB, well under the
+// default 10 MiB MaxBodySize, in one write each, as a client on a fast link
+// does: the server must take them in whole, however fast they arrive,
+// not only the ones that fit a backend's buffers.
+func testLargeBodyUnderLimit(t *testing.T, tg Target) {
+	_, addr := Start(t, tg, server.Config{}, nil)
+	for _, chunked := range []bool{false, true} {
+		c := Dial(t, addr)
+		body := Pattern(4 << 20)
+		var req bytes.Buffer
+		if chunked {
+			req.WriteString("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
+			for p := body; len(p) > 0; {
+				n := min(len(p), 32<<10)
+				fmt.Fprintf(&req, "%x\r\n%s\r\n", n, p[:n])
+				p = p[n:]
+			}
+			req.WriteString("0\r\n\r\n")
+		} else {
+			fmt.Fprintf(&req, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		}
+		werr := make(chan error, 1)
+		go func() { _, err := c.Write(req.Bytes()); werr <- err }()
+		res, err := ReadResponse(bufio.NewReader(c), false)
+		if err != nil {
+			t.Fatalf("chunked %v: reading the response to a %d-byte upload: %v (write: %v)", chunked, len(body), err, <-werr)
+		}
+		if res.Status != 200 || !bytes.Equal(res.Body, body) {
+			t.Fatalf("chunked %v: status %d, %d bytes back of %d sent", chunked, res.Status, len(res.Body), len(body))
+		}
+		if err := <-werr; err != nil {
+			t.Fatalf("chunked %v: write: %v", chunked, err)
+		}
 	}
 }
 
