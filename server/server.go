@@ -114,7 +114,11 @@ func (s *Server) Listen() error {
 	if s.draining.Load() {
 		return ErrServerClosed
 	}
-	p, err := poller.Open(s.cfg.Backend, poller.Options{Addr: s.cfg.Addr, Logger: s.log, Inline: s.cfg.Inline, Backend: s.cfg.BackendOptions})
+	l := s.cfg.Limits
+	p, err := poller.Open(s.cfg.Backend, poller.Options{
+		Addr: s.cfg.Addr, Logger: s.log, Inline: s.cfg.Inline, Backend: s.cfg.BackendOptions,
+		MaxRequest: int64(l.MaxRequestLine) + int64(l.MaxHeaderBytes) + l.MaxBodySize,
+	})
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
