@@ -27,8 +27,7 @@ type Options struct {
 	// accepts (request line, header section and body), 0 when unknown. A
 	// backend that cannot stop reading a connection (netpoll) lets at
 	// least this much input wait for the connection's owner before it cuts
-	// the client off, so that a request the server would accept is never
-	// cut.
+	// the client off, so that a request the server would accept fits.
 	MaxRequest int64
 	// Backend holds settings of the backend's own type (for example
 	// netpoll.Config); nil selects that backend's defaults. A backend

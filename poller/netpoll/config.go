@@ -148,7 +148,8 @@ func configFrom(o poller.Options) (Config, error) {
 		return c, fmt.Errorf("netpoll: backend settings must be a netpoll.Config, got %T", v)
 	}
 	if c.MaxPendingInput == 0 && o.MaxRequest > 0 {
-		c.MaxPendingInput = int(min(max(o.MaxRequest+inputSlack, DefaultMaxPendingInput), math.MaxInt32))
+		n := min(o.MaxRequest, math.MaxInt32-inputSlack) + inputSlack
+		c.MaxPendingInput = int(max(n, DefaultMaxPendingInput))
 	}
 	return c.withDefaults()
 }

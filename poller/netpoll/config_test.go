@@ -20,6 +20,7 @@ func TestPendingInputFitsTheLargestRequest(t *testing.T) {
 		{poller.Options{MaxRequest: 100}, DefaultMaxPendingInput},
 		{poller.Options{MaxRequest: 10 << 20}, 10<<20 + inputSlack},
 		{poller.Options{MaxRequest: 1 << 40}, math.MaxInt32},
+		{poller.Options{MaxRequest: math.MaxInt64}, math.MaxInt32},
 		{poller.Options{MaxRequest: 10 << 20, Backend: Config{MaxPendingInput: 4096}}, 4096},
 	} {
 		c, err := configFrom(tc.o)

@@ -106,7 +106,8 @@
 //     reading and let TCP hold the client back. The default limit is the
 //     largest request the server accepts plus 64 KiB
 //     (poller.Options.MaxRequest), so a request within the server's
-//     limits is never cut however far the server falls behind reading it,
+//     limits (and its chunk framing up to 64 KiB) is not cut however far
+//     the server falls behind reading it,
 //     including an upload a handler reads slowly with
 //     server.Config.StreamBodies; a connection can thus hold that much
 //     unread input, where epoll holds none.
