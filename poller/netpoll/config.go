@@ -3,10 +3,7 @@ package netpoll
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
-
-	"github.com/miniasync/miniasync/poller"
 )
 
 // Name is the name this backend registers under.
@@ -16,11 +13,7 @@ const Name = "netpoll"
 const (
 	// DefaultMaxPendingInput caps input read by netpoll that the owner has
 	// not taken yet. EventReadable hands all of it over, so it only
-	// accumulates while the server holds the connection. It is the least
-	// cap: when poller.Options.MaxRequest is set (the server sets it from
-	// its limits), the default cap is that plus 64 KiB, so that a request
-	// the server accepts always fits (about 10 MiB with the default
-	// limits).
+	// accumulates while the server holds the connection.
 	DefaultMaxPendingInput = 1 << 20
 	// DefaultMaxPendingOutput is the most one Write accepts; the rest waits
 	// for EventWritable.
@@ -103,9 +96,8 @@ type Config struct {
 	// netpoll cannot stop reading, so input past the cap is discarded:
 	// the owner still gets what is pending, then Read returns
 	// ErrInputOverflow and the server closes the connection after
-	// answering the complete requests it had. Default: the largest
-	// request the server accepts plus 64 KiB (poller.Options.MaxRequest),
-	// at least DefaultMaxPendingInput (1 MiB).
+	// answering the complete requests it had. Default
+	// DefaultMaxPendingInput (1 MiB).
 	MaxPendingInput int
 	// MaxPendingOutput is the most bytes one Write accepts before the
 	// owner must wait for EventWritable; it bounds the output per
@@ -131,12 +123,10 @@ var (
 	ErrPeerClosed = errors.New("netpoll: the peer closed the connection")
 )
 
-// configFrom reads o.Backend: nil, a Config or a *Config. A zero
-// MaxPendingInput becomes the larger of DefaultMaxPendingInput and
-// o.MaxRequest plus inputSlack.
-func configFrom(o poller.Options) (Config, error) {
+// configFrom reads Options.Backend: nil, a Config or a *Config.
+func configFrom(v any) (Config, error) {
 	var c Config
-	switch v := o.Backend.(type) {
+	switch v := v.(type) {
 	case nil:
 	case Config:
 		c = v
@@ -147,16 +137,8 @@ func configFrom(o poller.Options) (Config, error) {
 	default:
 		return c, fmt.Errorf("netpoll: backend settings must be a netpoll.Config, got %T", v)
 	}
-	if c.MaxPendingInput == 0 && o.MaxRequest > 0 {
-		n := min(o.MaxRequest, math.MaxInt32-inputSlack) + inputSlack
-		c.MaxPendingInput = int(max(n, DefaultMaxPendingInput))
-	}
 	return c.withDefaults()
 }
-
-// inputSlack is what the default MaxPendingInput allows past the largest
-// request: chunk framing, the start of the next pipelined request.
-const inputSlack = 64 << 10
 
 // withDefaults returns c with its zero per-Poller fields filled in, or an
 // error naming the first invalid field.

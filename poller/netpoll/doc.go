@@ -103,14 +103,11 @@
 //     input (pipelining without reading the answers) has its input past
 //     Config.MaxPendingInput discarded, and is disconnected once the
 //     requests before the limit are answered; epoll would instead stop
-//     reading and let TCP hold the client back. The default limit is the
-//     largest request the server accepts plus 64 KiB
-//     (poller.Options.MaxRequest), so a request within the server's
-//     limits (and its chunk framing up to 64 KiB) is not cut however far
-//     the server falls behind reading it,
-//     including an upload a handler reads slowly with
-//     server.Config.StreamBodies; a connection can thus hold that much
-//     unread input, where epoll holds none.
+//     reading and let TCP hold the client back. The same holds for an
+//     upload read by a handler with server.Config.StreamBodies: the part
+//     the handler has not consumed yet must fit in MaxPendingInput, so a
+//     client that uploads faster than the handler reads is cut off; raise
+//     the limit or use another backend for large uploads.
 //   - No half-close: netpoll closes a connection when the peer shuts down
 //     its sending side, so a client that half-closes after its request
 //     cannot be answered, and Conn.CloseWrite returns an error wrapping

@@ -100,7 +100,7 @@ func applyGlobals(cfg Config) error {
 // Open applies the settings in o.Backend (a Config), listens on o.Addr and
 // starts a netpoll event loop on the listener.
 func Open(o poller.Options) (*Poller, error) {
-	cfg, err := configFrom(o)
+	cfg, err := configFrom(o.Backend)
 	if err != nil {
 		return nil, err
 	}
