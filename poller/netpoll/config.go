@@ -193,8 +193,3 @@ func readingCap(pending int, maxRequest int64) int {
 	}
 	return max(pending, int(min(maxRequest, math.MaxInt32-inputSlack))+inputSlack)
 }
-
-// inputSlack is what readingCap and conn.ExpectInput allow past the
-// largest request or the announced body: chunk framing, the start of the
-// next pipelined request.
-const inputSlack = 64 << 10

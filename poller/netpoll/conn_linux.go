@@ -190,6 +190,9 @@ func (c *conn) ExpectInput(n int64) {
 	c.mu.Unlock()
 }
 
+// inputSlack is what ExpectInput allows past the announced body.
+const inputSlack = 64 << 10
+
 // appendInput appends b to the pending input, taking buffers from the pool.
 func appendInput(in, b []byte) []byte {
 	if in == nil {
