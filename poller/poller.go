@@ -193,17 +193,6 @@ type PeerChecker interface {
 	PeerGone() bool
 }
 
-// InputExpecter is implemented by connections whose backend keeps reading
-// input it cannot hold back (netpoll) and cuts a client off past a cap.
-// After every batch of requests it handled, the owner calls ExpectInput
-// with the most body bytes still to come for a request in progress (0
-// when none): the backend lets that much input wait, so an upload the
-// server accepts is not cut off while the server falls behind reading
-// it, and treats input past it as a flood. Only the owner calls it.
-type InputExpecter interface {
-	ExpectInput(n int64)
-}
-
 // Poller accepts connections and reports events on them. Wait, StopAccepting
 // and Close are called by one goroutine, the event loop; Wake and Addr may be
 // called from any goroutine.

@@ -23,12 +23,6 @@ type Options struct {
 	// events (level-triggered instead of one-shot), which makes an Arm that
 	// does not change the interest free. Backends may ignore it.
 	Inline bool
-	// MaxRequest is the size in bytes of the largest request the server
-	// accepts (request line, header section and body), 0 when unknown. A
-	// backend that cannot stop reading a connection (netpoll) may hold
-	// this much input for a connection whose owner has not said yet
-	// whether it is an announced body (poller.InputExpecter).
-	MaxRequest int64
 	// Backend holds settings of the backend's own type (for example
 	// netpoll.Config); nil selects that backend's defaults. A backend
 	// given settings of another type returns an error.

@@ -785,34 +785,6 @@ func TestHeaderComplete(t *testing.T) {
 	}
 }
 
-// TestBodyLeft: the most body bytes still to come, while a body is
-// pending: the rest of a Content-Length body, what the limit still allows
-// of a chunked one, and 0 before the header is complete or after the end.
-func TestBodyLeft(t *testing.T) {
-	p := NewParser(Limits{MaxBodySize: 1000})
-	var r Request
-	head := post + "Content-Length: 300\r\n\r\n"
-	if _, err := p.Parse([]byte(head[:10]), &r); err != ErrIncomplete || p.BodyLeft() != 0 {
-		t.Fatalf("header pending: %v, BodyLeft %d", err, p.BodyLeft())
-	}
-	if _, err := p.Parse([]byte(head+"abcde"), &r); err != ErrIncomplete || p.BodyLeft() != 295 {
-		t.Fatalf("5 of 300 bytes: %v, BodyLeft %d, want 295", err, p.BodyLeft())
-	}
-	p.Reset()
-	chunked := post + "Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n"
-	if _, err := p.Parse([]byte(chunked), &r); err != ErrIncomplete || p.BodyLeft() != 995 {
-		t.Fatalf("chunked, 5 bytes decoded: %v, BodyLeft %d, want 995", err, p.BodyLeft())
-	}
-	if _, err := p.Parse([]byte(chunked+"0\r\n\r\n"), &r); err != nil || p.BodyLeft() != 0 {
-		t.Fatalf("complete: %v, BodyLeft %d", err, p.BodyLeft())
-	}
-	s := NewParser(Limits{MaxBodySize: 1000})
-	s.StreamBodies(true)
-	if _, err := s.Parse([]byte(head), &r); err != nil || s.BodyLeft() != 300 {
-		t.Fatalf("streamed, header read: %v, BodyLeft %d, want 300", err, s.BodyLeft())
-	}
-}
-
 func TestStandardMethodsStatic(t *testing.T) {
 	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "PURGE", "GETX", "POSTS"} {
 		buf := []byte(m + " / HTTP/1.1\r\nHost: a\r\n\r\n")

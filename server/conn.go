@@ -274,24 +274,7 @@ func (c *conn) handleRequests(budget *int) (more bool) {
 		}
 	}
 	c.consume(off)
-	c.expectBody()
 	return more
-}
-
-// expectBody tells a backend that cannot stop reading (poller.InputExpecter)
-// how many body bytes of a request in progress are still to come (0 when
-// none), after every batch of requests: that much input may then wait for
-// the connection, and input past it is a flood to cut off.
-func (c *conn) expectBody() {
-	e, ok := c.pc.(poller.InputExpecter)
-	if !ok {
-		return
-	}
-	var left int64
-	if c.ex != nil && c.ex.parser.HeaderComplete() {
-		left = c.ex.parser.BodyLeft()
-	}
-	e.ExpectInput(left)
 }
 
 // consume drops the first n bytes of input, which the handler no longer

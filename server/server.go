@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -115,22 +114,12 @@ func (s *Server) Listen() error {
 	if s.draining.Load() {
 		return ErrServerClosed
 	}
-	p, err := poller.Open(s.cfg.Backend, poller.Options{
-		Addr: s.cfg.Addr, Logger: s.log, Inline: s.cfg.Inline, Backend: s.cfg.BackendOptions,
-		MaxRequest: maxRequest(s.cfg.Limits),
-	})
+	p, err := poller.Open(s.cfg.Backend, poller.Options{Addr: s.cfg.Addr, Logger: s.log, Inline: s.cfg.Inline, Backend: s.cfg.BackendOptions})
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
 	s.poll = p
 	return nil
-}
-
-// maxRequest is the size of the largest request l lets through (request
-// line, header section, body), saturating at math.MaxInt64.
-func maxRequest(l protocol.Limits) int64 {
-	head := int64(l.MaxRequestLine) + int64(l.MaxHeaderBytes)
-	return head + min(l.MaxBodySize, math.MaxInt64-head)
 }
 
 // Addr returns the listening address, or nil before Listen.

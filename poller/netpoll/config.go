@@ -3,7 +3,6 @@ package netpoll
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -97,10 +96,8 @@ type Config struct {
 	// netpoll cannot stop reading, so input past the cap is discarded:
 	// the owner still gets what is pending, then Read returns
 	// ErrInputOverflow and the server closes the connection after
-	// answering the complete requests it had. The body of a request in
-	// progress, as the owner announces it (poller.InputExpecter), may
-	// exceed it (see the package doc). Default DefaultMaxPendingInput
-	// (1 MiB).
+	// answering the complete requests it had. Default
+	// DefaultMaxPendingInput (1 MiB).
 	MaxPendingInput int
 	// MaxPendingOutput is the most bytes one Write accepts before the
 	// owner must wait for EventWritable; it bounds the output per
@@ -181,15 +178,4 @@ type globals struct {
 
 func (c Config) globals() globals {
 	return globals{pollers: c.Pollers, runner: c.Runner, bufferSize: c.BufferSize}
-}
-
-// readingCap is the most input a connection takes in before its owner has
-// said what it expects: the larger of pending (Config.MaxPendingInput) and
-// the largest request the server accepts (maxRequest, 0 when unknown)
-// plus inputSlack.
-func readingCap(pending int, maxRequest int64) int {
-	if maxRequest <= 0 {
-		return pending
-	}
-	return max(pending, int(min(maxRequest, math.MaxInt32-inputSlack))+inputSlack)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"sync"
 	"time"
@@ -89,12 +88,9 @@ type conn struct {
 	armed poller.Interest
 	// hup: netpoll saw the peer close or reset the connection.
 	hup bool
-	// overflow: pending input reached its cap (inputCap); later input is
+	// overflow: pending input reached MaxPendingInput; later input is
 	// discarded, and Read returns ErrInputOverflow once in is empty.
 	overflow bool
-	// expect: the input the owner's last ExpectInput announced (plus
-	// slack), 0 for none.
-	expect int
 	// err: the connection failed (a failed write, a callback that
 	// panicked); reported as EventClosed.
 	err           error
@@ -106,15 +102,12 @@ type conn struct {
 	fdGone        bool
 }
 
-var (
-	_ poller.Conn          = (*conn)(nil)
-	_ poller.InputExpecter = (*conn)(nil)
-)
+var _ poller.Conn = (*conn)(nil)
 
 // input moves what netpoll buffered into the pending input: netpoll calls
 // OnRequest again as long as its buffer is not empty, so everything is
 // taken, and the call returns without waiting for anyone. netpoll cannot be
-// told to stop reading, so past inputCap the rest is discarded: the
+// told to stop reading, so past MaxPendingInput the rest is discarded: the
 // owner still gets what is pending (and answers the requests in it), then
 // Read returns ErrInputOverflow.
 func (c *conn) input() {
@@ -133,10 +126,10 @@ func (c *conn) input() {
 	switch {
 	case c.closed || c.overflow || c.err != nil:
 		// Nobody will read it; it only has to leave netpoll's buffer.
-	case len(c.in)+n > c.inputCap():
+	case len(c.in)+n > c.p.cfg.MaxPendingInput:
 		// Keep up to the limit (one read by netpoll can be larger than
 		// it), so the owner has the requests before the cut to answer.
-		if room := c.inputCap() - len(c.in); room > 0 {
+		if room := c.p.cfg.MaxPendingInput - len(c.in); room > 0 {
 			c.in = appendInput(c.in, b[:room])
 		}
 		c.overflow = true
@@ -149,49 +142,6 @@ func (c *conn) input() {
 	_ = r.Release()
 	c.post(ev)
 }
-
-// softCap is the input c may keep for its owner by the owner's last word
-// (c.mu held): MaxPendingInput, or the body it announced (ExpectInput).
-func (c *conn) softCap() int {
-	return max(c.p.cfg.MaxPendingInput, c.expect)
-}
-
-// inputCap is the most input c takes in now (c.mu held). While the owner
-// waits for its output to drain (armed for writing only: the client is not
-// reading its answers) that is softCap. Otherwise the owner may be about
-// to announce a body, and netpoll may have read far into it before the
-// owner parsed the header: the input waits, up to the largest request the
-// server accepts (Poller.readingCap), and the owner's next ExpectInput
-// decides whether it was a body or a flood.
-func (c *conn) inputCap() int {
-	if c.armed == poller.Writable {
-		return c.softCap()
-	}
-	return max(c.softCap(), c.p.readingCap)
-}
-
-// ExpectInput implements poller.InputExpecter; the server calls it after
-// every batch of requests it handled. With up to n body bytes of a request
-// still to come, that much input (plus inputSlack, for chunk framing and
-// the next request's start) may wait for the owner; with n 0, only
-// MaxPendingInput. Input already past that is cut: the owner gets what is
-// under it, then ErrInputOverflow.
-func (c *conn) ExpectInput(n int64) {
-	e := 0
-	if n > 0 {
-		e = int(min(n, math.MaxInt32-inputSlack)) + inputSlack
-	}
-	c.mu.Lock()
-	c.expect = e
-	if keep := c.softCap(); len(c.in) > keep && !c.overflow {
-		c.in = c.in[:keep]
-		c.overflow = true
-	}
-	c.mu.Unlock()
-}
-
-// inputSlack is what ExpectInput allows past the announced body.
-const inputSlack = 64 << 10
 
 // appendInput appends b to the pending input, taking buffers from the pool.
 func appendInput(in, b []byte) []byte {

@@ -103,15 +103,11 @@
 //     input (pipelining without reading the answers) has its input past
 //     Config.MaxPendingInput discarded, and is disconnected once the
 //     requests before the limit are answered; epoll would instead stop
-//     reading and let TCP hold the client back. A body is not a flood:
-//     after each batch of requests the server says how many body bytes of
-//     a request in progress are still to come (poller.InputExpecter), and
-//     that much input may wait, buffered or streamed to a slow handler.
-//     Until the server has said it (netpoll may read far into a body
-//     before the server parses its header), input waits up to the largest
-//     request the server accepts (poller.Options.MaxRequest). So a
-//     connection may hold up to about one maximal request of unread input,
-//     where epoll holds none.
+//     reading and let TCP hold the client back. The same holds for an
+//     upload read by a handler with server.Config.StreamBodies: the part
+//     the handler has not consumed yet must fit in MaxPendingInput, so a
+//     client that uploads faster than the handler reads is cut off; raise
+//     the limit or use another backend for large uploads.
 //   - No half-close: netpoll closes a connection when the peer shuts down
 //     its sending side, so a client that half-closes after its request
 //     cannot be answered, and Conn.CloseWrite returns an error wrapping

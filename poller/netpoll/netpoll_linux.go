@@ -28,14 +28,11 @@ func init() {
 
 // Poller is the netpoll implementation of poller.Poller.
 type Poller struct {
-	log *zap.Logger
-	cfg Config
-	// readingCap is the most input a connection takes in while its owner
-	// has not said whether a body is coming (conn.inputCap).
-	readingCap int
-	ln         *listener
-	evl        netpoll.EventLoop
-	wake       chan struct{}
+	log  *zap.Logger
+	cfg  Config
+	ln   *listener
+	evl  netpoll.EventLoop
+	wake chan struct{}
 	// timer bounds Wait; only the Wait goroutine uses it.
 	timer *time.Timer
 	// served is closed when the event loop's Serve returns.
@@ -112,13 +109,12 @@ func Open(o poller.Options) (*Poller, error) {
 	}
 	netpollLog.Store(o.Log())
 	p := &Poller{
-		log:        o.Log(),
-		cfg:        cfg,
-		readingCap: readingCap(cfg.MaxPendingInput, o.MaxRequest),
-		wake:       make(chan struct{}, 1),
-		timer:      time.NewTimer(time.Hour),
-		served:     make(chan struct{}),
-		conns:      make(map[*conn]struct{}),
+		log:    o.Log(),
+		cfg:    cfg,
+		wake:   make(chan struct{}, 1),
+		timer:  time.NewTimer(time.Hour),
+		served: make(chan struct{}),
+		conns:  make(map[*conn]struct{}),
 	}
 	p.timer.Stop()
 	evl, err := netpoll.NewEventLoop(p.onRequest,

@@ -273,65 +273,6 @@ func TestInputOverflow(t *testing.T) {
 	}
 }
 
-// TestExpectInputKeepsAnnouncedBody: while the owner has not said what it
-// expects, input past MaxPendingInput waits (up to the largest request);
-// an announced body keeps it, and ExpectInput(0) then cuts what is past
-// MaxPendingInput, as for a client flooding the server.
-func TestExpectInputKeepsAnnouncedBody(t *testing.T) {
-	const limit, body = 64 << 10, 1 << 20
-	p, err := netpoll.Open(poller.Options{Addr: "127.0.0.1:0", MaxRequest: 4 << 20,
-		Backend: netpoll.Config{MaxPendingInput: limit}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	client, sc := accept(t, p)
-	client.Write([]byte("start"))
-	pollertest.Next(t, p, poller.EventReadable)
-	// The owner holds the connection (a turn in progress) while the
-	// client sends far more than MaxPendingInput.
-	if _, err := client.Write(make([]byte, body)); err != nil {
-		t.Fatal(err)
-	}
-	take := func() (int, error) {
-		taken, buf := 0, make([]byte, 32<<10)
-		for {
-			n, err := sc.Read(buf)
-			taken += n
-			if err != nil {
-				if errors.Is(err, poller.ErrWouldBlock) {
-					return taken, nil
-				}
-				return taken, err
-			}
-		}
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	got := 0
-	sc.(poller.InputExpecter).ExpectInput(body)
-	for got < body && time.Now().Before(deadline) {
-		n, err := take()
-		got += n
-		if err != nil {
-			t.Fatalf("after %d bytes of an announced body: %v", got, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got != body {
-		t.Fatalf("took %d bytes, want %d", got, body)
-	}
-	// Now nothing is announced: a burst past the limit is cut.
-	if _, err := client.Write(make([]byte, 4*limit)); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(200 * time.Millisecond)
-	sc.(poller.InputExpecter).ExpectInput(0)
-	n, err := take()
-	if !errors.Is(err, netpoll.ErrInputOverflow) || n > limit {
-		t.Fatalf("read %d bytes then %v; want at most %d, then ErrInputOverflow", n, err, limit)
-	}
-}
-
 func TestWakeInterruptsWait(t *testing.T) { pollertest.Wake(t, open(t, nil)) }
 
 func TestStopAcceptingKeepsConnections(t *testing.T) {
