@@ -178,50 +178,34 @@ func testRemoteAddr(t *testing.T, tg Target) {
 	}
 }
 
-func testPipelined100(t *testing.T, tg Target) {
+func testPipelined100(t *testing.T, tg Target) { testPipelined(t, tg, 100) }
+
+// testPipelined300 pipelines more requests in one write than a connection
+// gets answered in one turn (Config.MaxPipelined, 64) several times over:
+// the connection yields to others between turns, and every request must
+// still be answered, in order.
+func testPipelined300(t *testing.T, tg Target) { testPipelined(t, tg, 300) }
+
+// testPipelined sends n requests in one write and expects n answers, in
+// order.
+func testPipelined(t *testing.T, tg Target, n int) {
 	_, addr := Start(t, tg, server.Config{}, nil)
 	c := Dial(t, addr)
 	var all strings.Builder
-	for i := range 100 {
+	for i := range n {
 		all.WriteString(get(fmt.Sprintf("/target?n=%d", i)))
 	}
 	if _, err := io.WriteString(c, all.String()); err != nil {
 		t.Fatal(err)
 	}
 	r := bufio.NewReader(c)
-	for i := range 100 {
+	for i := range n {
 		res, err := ReadResponse(r, false)
 		if err != nil {
-			t.Fatalf("response %d: %v", i, err)
+			t.Fatalf("response %d of %d: %v", i, n, err)
 		}
 		if want := fmt.Sprintf("/target?n=%d", i); string(res.Body) != want {
 			t.Fatalf("response %d answers %q, want %q (out of order?)", i, res.Body, want)
-		}
-	}
-}
-
-// testPipelined300 pipelines more requests in one write than a connection
-// gets answered in one turn (Config.MaxPipelined, 64) several times over:
-// the connection yields to others between turns, and every request must
-// still be answered, in order.
-func testPipelined300(t *testing.T, tg Target) {
-	_, addr := Start(t, tg, server.Config{}, nil)
-	c := Dial(t, addr)
-	var all bytes.Buffer
-	for i := range 300 {
-		fmt.Fprintf(&all, "GET /target?i=%d HTTP/1.1\r\nHost: test\r\n\r\n", i)
-	}
-	if _, err := c.Write(all.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	r := bufio.NewReader(c)
-	for i := range 300 {
-		res, err := ReadResponse(r, false)
-		if err != nil {
-			t.Fatalf("response %d of 300: %v", i, err)
-		}
-		if want := fmt.Sprintf("/target?i=%d", i); string(res.Body) != want {
-			t.Fatalf("response %d: %q, want %q", i, res.Body, want)
 		}
 	}
 }
