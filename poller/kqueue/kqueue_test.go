@@ -28,6 +28,22 @@ func init() {
 	tables = append(tables, namedTable{runtime.GOOS + " (x/sys/unix)", sys})
 }
 
+// waitSome waits up to d for the first Wait that reports events (into
+// events) and returns how many it reported.
+func waitSome(t *testing.T, p *Poller, events []poller.Event, d time.Duration) int {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
+		n, err := p.Wait(events, 100*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
 func openPoller(t *testing.T, forcePipe bool) *Poller {
 	t.Helper()
 	p, err := open(poller.Options{Addr: "127.0.0.1:0"}, forcePipe)
@@ -177,17 +193,7 @@ func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
 	pollertest.Quiet(t, p, 50*time.Millisecond) // nor is the writable socket
 
 	_ = sc.Arm(poller.Readable | poller.Writable)
-	events := make([]poller.Event, 8)
-	got := 0
-	deadline := time.Now().Add(2 * time.Second)
-	for got == 0 && time.Now().Before(deadline) {
-		n, err := p.Wait(events, 100*time.Millisecond)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got += n
-	}
-	if got != 1 {
+	if got := waitSome(t, p, make([]poller.Event, 8), 2*time.Second); got != 1 {
 		t.Fatalf("arming for both reported %d events, want 1", got)
 	}
 	pollertest.Quiet(t, p, 100*time.Millisecond) // the other filter was cancelled
@@ -210,15 +216,7 @@ func TestArmingBothFromAWorkerReportsOnce(t *testing.T) {
 	for i := range 300 {
 		armed := make(chan error, 1)
 		go func() { armed <- sc.Arm(poller.Readable | poller.Writable) }()
-		got := 0
-		deadline := time.Now().Add(5 * time.Second)
-		for got == 0 && time.Now().Before(deadline) {
-			n, err := p.Wait(events, 100*time.Millisecond)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got += n
-		}
+		got := waitSome(t, p, events, 5*time.Second)
 		if err := <-armed; err != nil {
 			t.Fatal(err)
 		}
