@@ -23,6 +23,12 @@ type Options struct {
 	// events (level-triggered instead of one-shot), which makes an Arm that
 	// does not change the interest free. Backends may ignore it.
 	Inline bool
+	// MaxRequest is the largest request, in bytes, the owner takes in
+	// whole before answering it: request line, header sections and a
+	// buffered body. A backend that cannot stop reading a connection lets
+	// this much input wait while the owner is busy, so such a request is
+	// never cut off; backends that can stop reading ignore it. 0: none.
+	MaxRequest int
 	// Backend holds settings of the backend's own type (for example
 	// netpoll.Config); nil selects that backend's defaults. A backend
 	// given settings of another type returns an error.

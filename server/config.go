@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"time"
@@ -199,6 +200,19 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// largestRequest is the most bytes of input one request can hold while
+// the server takes it in whole before answering (poller.Options.MaxRequest):
+// its request line, header section and trailers, plus its body unless
+// bodies are streamed to the handler. Chunk framing is not counted; the
+// backend's own slack covers it for chunks of sensible size.
+func (c Config) largestRequest() int {
+	n := int64(c.Limits.MaxRequestLine) + 2*int64(c.Limits.MaxHeaderBytes)
+	if !c.StreamBodies {
+		n += c.Limits.MaxBodySize
+	}
+	return int(min(n, math.MaxInt32))
 }
 
 // defaultLogger writes warnings and errors to stderr in zap's console

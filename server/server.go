@@ -114,7 +114,13 @@ func (s *Server) Listen() error {
 	if s.draining.Load() {
 		return ErrServerClosed
 	}
-	p, err := poller.Open(s.cfg.Backend, poller.Options{Addr: s.cfg.Addr, Logger: s.log, Inline: s.cfg.Inline, Backend: s.cfg.BackendOptions})
+	p, err := poller.Open(s.cfg.Backend, poller.Options{
+		Addr:       s.cfg.Addr,
+		Logger:     s.log,
+		Inline:     s.cfg.Inline,
+		MaxRequest: s.cfg.largestRequest(),
+		Backend:    s.cfg.BackendOptions,
+	})
 	if err != nil {
 		return fmt.Errorf("server: %w", err)
 	}

@@ -293,42 +293,61 @@ func testChunkedBody(t *testing.T, tg Target) {
 // testLargeBodyUnderLimit uploads bodies of a few MiB, well under the
 // default 10 MiB MaxBodySize, in one write each, as a client on a fast link
 // does: the server must take them in whole, however fast they arrive,
-// not only the ones that fit a backend's buffers.
+// not only the ones that fit a backend's buffers, and also while it is
+// still busy with requests pipelined before the upload.
 func testLargeBodyUnderLimit(t *testing.T, tg Target) {
-	if tg.Backend == "netpoll" {
-		// Known and documented (README, "Which backend?"): netpoll reads
-		// eagerly, and input past its MaxPendingInput (1 MiB) that the
-		// server has not taken yet is cut off, uploads included.
-		t.Skip("netpoll cuts off input past netpoll.Config.MaxPendingInput while the server falls behind reading it")
-	}
 	_, addr := Start(t, tg, server.Config{}, nil)
-	for _, chunked := range []bool{false, true} {
+	body := Pattern(4 << 20)
+	plain := fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	var chunked strings.Builder
+	chunked.WriteString("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for p := body; len(p) > 0; {
+		n := min(len(p), 32<<10)
+		fmt.Fprintf(&chunked, "%x\r\n%s\r\n", n, p[:n])
+		p = p[n:]
+	}
+	chunked.WriteString("0\r\n\r\n")
+	oneChunk := fmt.Sprintf("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+	cases := []struct {
+		name   string
+		before string // requests pipelined ahead of the upload, all answered "slept"
+		slow   bool   // send them first and give the server time to start on them
+		upload string
+	}{
+		{"content-length", "", false, plain},
+		{"chunked", "", false, chunked.String()},
+		{"behind a slow request", get("/sleep?ms=300"), true, plain},
+		{"one chunk behind a slow request", get("/sleep?ms=300"), true, oneChunk},
+		{"behind 100 pipelined requests", strings.Repeat(get("/sleep?ms=1"), 100), false, chunked.String()},
+	}
+	for _, tc := range cases {
 		c := Dial(t, addr)
-		body := Pattern(4 << 20)
-		var req bytes.Buffer
-		if chunked {
-			req.WriteString("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n")
-			for p := body; len(p) > 0; {
-				n := min(len(p), 32<<10)
-				fmt.Fprintf(&req, "%x\r\n%s\r\n", n, p[:n])
-				p = p[n:]
-			}
-			req.WriteString("0\r\n\r\n")
-		} else {
-			fmt.Fprintf(&req, "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		r := bufio.NewReader(c)
+		upload := tc.before + tc.upload
+		if tc.slow {
+			io.WriteString(c, tc.before)
+			time.Sleep(50 * time.Millisecond)
+			upload = tc.upload
 		}
 		werr := make(chan error, 1)
-		go func() { _, err := c.Write(req.Bytes()); werr <- err }()
-		res, err := ReadResponse(bufio.NewReader(c), false)
+		go func() { _, err := io.WriteString(c, upload); werr <- err }()
+		for i := range strings.Count(tc.before, "\r\n\r\n") {
+			res, err := ReadResponse(r, false)
+			if err != nil || string(res.Body) != "slept" {
+				t.Fatalf("%s: response %d ahead of the upload: %v", tc.name, i+1, err)
+			}
+		}
+		res, err := ReadResponse(r, false)
 		if err != nil {
-			t.Fatalf("chunked %v: reading the response to a %d-byte upload: %v (write: %v)", chunked, len(body), err, <-werr)
+			t.Fatalf("%s: reading the response to a %d-byte upload: %v (write: %v)", tc.name, len(body), err, <-werr)
 		}
 		if res.Status != 200 || !bytes.Equal(res.Body, body) {
-			t.Fatalf("chunked %v: status %d, %d bytes back of %d sent", chunked, res.Status, len(res.Body), len(body))
+			t.Fatalf("%s: status %d, %d bytes back of %d sent", tc.name, res.Status, len(res.Body), len(body))
 		}
 		if err := <-werr; err != nil {
-			t.Fatalf("chunked %v: write: %v", chunked, err)
+			t.Fatalf("%s: write: %v", tc.name, err)
 		}
+		_ = c.Close()
 	}
 }
 

@@ -90,9 +90,14 @@ type Config struct {
 	// netpoll's default, 8 KiB.
 	BufferSize int
 	// MaxPendingInput caps the bytes netpoll has read for a connection
-	// that its owner has not taken yet. EventReadable hands all of them
-	// over, so they pile up only while the server holds the connection
-	// (a handler running, or answers waiting for the client to read).
+	// that its owner has not taken yet, and is the most one
+	// EventReadable hands over. They pile up only while the server
+	// holds the connection: while a worker is busy the cap is
+	// MaxPendingInput plus the owner's largest request
+	// (poller.Options.MaxRequest, which the server sets from its
+	// limits), so a request within them is never cut; once the owner's
+	// output waits for a client that does not read (a flusher runs), it
+	// is MaxPendingInput alone, and pending input past it is dropped.
 	// netpoll cannot stop reading, so input past the cap is discarded:
 	// the owner still gets what is pending, then Read returns
 	// ErrInputOverflow and the server closes the connection after
@@ -111,9 +116,9 @@ type Config struct {
 
 var (
 	// ErrInputOverflow is returned by Read, once the pending input is
-	// consumed, for a connection whose client sent more than
-	// Config.MaxPendingInput while the server was not taking its input;
-	// what came after the limit was discarded.
+	// consumed, for a connection whose client sent more than its pending
+	// limit (see Config.MaxPendingInput) while the server was not taking
+	// its input; what came after the limit was discarded.
 	ErrInputOverflow = errors.New("netpoll: input over the pending limit was discarded (netpoll cannot stop reading a connection)")
 	// ErrGlobalSettings is returned by Open when it asks for process-wide
 	// netpoll settings other than those an earlier Open applied.

@@ -46,7 +46,7 @@ type ctxBase struct{ context.Context }
 //	                Write; Write returns ErrWouldBlock until it is done.
 //	                (A small write into an empty send queue runs on the
 //	                owner's goroutine and never sets it.)
-//	overflow        input passed MaxPendingInput; later input is
+//	overflow        input passed its limit (inputLimit); later input is
 //	                discarded, and Read reports ErrInputOverflow once in
 //	                is empty.
 //	closed          the owner called Close. Events queued before are
@@ -88,8 +88,8 @@ type conn struct {
 	armed poller.Interest
 	// hup: netpoll saw the peer close or reset the connection.
 	hup bool
-	// overflow: pending input reached MaxPendingInput; later input is
-	// discarded, and Read returns ErrInputOverflow once in is empty.
+	// overflow: pending input reached its limit (inputLimit); later input
+	// is discarded, and Read returns ErrInputOverflow once in is empty.
 	overflow bool
 	// err: the connection failed (a failed write, a callback that
 	// panicked); reported as EventClosed.
@@ -107,9 +107,9 @@ var _ poller.Conn = (*conn)(nil)
 // input moves what netpoll buffered into the pending input: netpoll calls
 // OnRequest again as long as its buffer is not empty, so everything is
 // taken, and the call returns without waiting for anyone. netpoll cannot be
-// told to stop reading, so past MaxPendingInput the rest is discarded: the
-// owner still gets what is pending (and answers the requests in it), then
-// Read returns ErrInputOverflow.
+// told to stop reading, so the pending input is capped (see inputLimit) and
+// the rest discarded: the owner still gets what is pending (and answers the
+// requests in it), then Read returns ErrInputOverflow.
 func (c *conn) input() {
 	r := c.nc.Reader()
 	n := r.Len()
@@ -123,19 +123,20 @@ func (c *conn) input() {
 	}
 	var ev poller.Event
 	c.mu.Lock()
+	limit := c.inputLimit()
 	switch {
 	case c.closed || c.overflow || c.err != nil:
 		// Nobody will read it; it only has to leave netpoll's buffer.
-	case len(c.in)+n > c.p.cfg.MaxPendingInput:
+	case len(c.in)+n > limit:
 		// Keep up to the limit (one read by netpoll can be larger than
 		// it), so the owner has the requests before the cut to answer.
-		if room := c.p.cfg.MaxPendingInput - len(c.in); room > 0 {
-			c.in = appendInput(c.in, b[:room])
+		if room := limit - len(c.in); room > 0 {
+			c.in = appendInput(c.in, b[:room], limit)
 		}
 		c.overflow = true
 		ev = c.report(poller.Readable, poller.EventReadable)
 	default:
-		c.in = appendInput(c.in, b)
+		c.in = appendInput(c.in, b, limit)
 		ev = c.report(poller.Readable, poller.EventReadable)
 	}
 	c.mu.Unlock()
@@ -143,13 +144,29 @@ func (c *conn) input() {
 	c.post(ev)
 }
 
-// appendInput appends b to the pending input, taking buffers from the pool.
-func appendInput(in, b []byte) []byte {
+// inputLimit is how much pending input the connection may hold now. While
+// its output waits for the client to read (a flusher runs), that is
+// MaxPendingInput: a client pipelining without reading is cut off there,
+// where epoll would stop reading it. Otherwise the owner is busy computing
+// and will take the input: the limit is MaxPendingInput plus the owner's
+// largest request, so a request within the server's limits, such as an
+// upload arriving faster than a worker copies it, is never cut off. The
+// caller holds mu.
+func (c *conn) inputLimit() int {
+	if c.flushing {
+		return c.p.cfg.MaxPendingInput
+	}
+	return c.p.busyInput
+}
+
+// appendInput appends b to the pending input, taking buffers from the pool
+// and growing them to at most limit bytes.
+func appendInput(in, b []byte, limit int) []byte {
 	if in == nil {
 		in = getBuffer(len(b))
 	}
 	if len(in)+len(b) > cap(in) {
-		grown := getBuffer(2 * (len(in) + len(b)))
+		grown := getBuffer(max(min(2*(len(in)+len(b)), limit), len(in)+len(b)))
 		grown = append(grown, in...)
 		putBuffer(in)
 		in = grown
@@ -297,6 +314,14 @@ func (c *conn) Write(b []byte) (int, error) {
 		}
 	}
 	c.flushing = true
+	if len(c.in) > c.p.cfg.MaxPendingInput && !c.overflow {
+		// The output now waits for the client, so the pending input's
+		// limit drops to MaxPendingInput (inputLimit): keep what fits, in
+		// a buffer of its own so the large one is freed, and cut the rest.
+		kept := appendInput(nil, c.in[:c.p.cfg.MaxPendingInput], c.p.cfg.MaxPendingInput)
+		putBuffer(c.in)
+		c.in, c.overflow = kept, true
+	}
 	c.mu.Unlock()
 	rest := b[sent:]
 	n := min(len(rest), c.p.cfg.MaxPendingOutput)

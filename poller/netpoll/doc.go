@@ -99,15 +99,19 @@
 //     connection's bytes sit in netpoll's buffers, not the kernel's, and TCP
 //     flow control never holds a client back. Input limits are enforced by
 //     the server core answering 431/413 and closing, after the bytes were
-//     read. A client that keeps sending while the server is not taking its
-//     input (pipelining without reading the answers) has its input past
-//     Config.MaxPendingInput discarded, and is disconnected once the
-//     requests before the limit are answered; epoll would instead stop
-//     reading and let TCP hold the client back. The same holds for an
-//     upload read by a handler with server.Config.StreamBodies: the part
-//     the handler has not consumed yet must fit in MaxPendingInput, so a
-//     client that uploads faster than the handler reads is cut off; raise
-//     the limit or use another backend for large uploads.
+//     read. Input waits in the adapter while the server is busy, up to
+//     Config.MaxPendingInput plus the server's largest buffered request,
+//     so uploads within the server's limits arrive whole however fast
+//     they come. A client that keeps sending while the server's answers
+//     wait for it to read (pipelining without reading) has its pending
+//     input past Config.MaxPendingInput discarded, and is disconnected
+//     once the requests before the limit are answered; epoll would
+//     instead stop reading and let TCP hold the client back. An upload
+//     read by a handler with server.Config.StreamBodies is not a buffered
+//     request: the part the handler has not consumed yet must fit in
+//     MaxPendingInput, so a client that uploads faster than the handler
+//     reads is cut off; raise the limit or use another backend for large
+//     streamed uploads.
 //   - No half-close: netpoll closes a connection when the peer shuts down
 //     its sending side, so a client that half-closes after its request
 //     cannot be answered, and Conn.CloseWrite returns an error wrapping

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -28,11 +29,15 @@ func init() {
 
 // Poller is the netpoll implementation of poller.Poller.
 type Poller struct {
-	log  *zap.Logger
-	cfg  Config
-	ln   *listener
-	evl  netpoll.EventLoop
-	wake chan struct{}
+	log *zap.Logger
+	cfg Config
+	// busyInput caps a connection's pending input while its output is not
+	// waiting for the client: MaxPendingInput plus the owner's largest
+	// request (poller.Options.MaxRequest).
+	busyInput int
+	ln        *listener
+	evl       netpoll.EventLoop
+	wake      chan struct{}
 	// timer bounds Wait; only the Wait goroutine uses it.
 	timer *time.Timer
 	// served is closed when the event loop's Serve returns.
@@ -104,17 +109,21 @@ func Open(o poller.Options) (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.MaxRequest < 0 {
+		return nil, fmt.Errorf("netpoll: Options.MaxRequest must not be negative, got %d", o.MaxRequest)
+	}
 	if err := applyGlobals(cfg); err != nil {
 		return nil, err
 	}
 	netpollLog.Store(o.Log())
 	p := &Poller{
-		log:    o.Log(),
-		cfg:    cfg,
-		wake:   make(chan struct{}, 1),
-		timer:  time.NewTimer(time.Hour),
-		served: make(chan struct{}),
-		conns:  make(map[*conn]struct{}),
+		log:       o.Log(),
+		cfg:       cfg,
+		busyInput: cfg.MaxPendingInput + min(o.MaxRequest, math.MaxInt-cfg.MaxPendingInput),
+		wake:      make(chan struct{}, 1),
+		timer:     time.NewTimer(time.Hour),
+		served:    make(chan struct{}),
+		conns:     make(map[*conn]struct{}),
 	}
 	p.timer.Stop()
 	evl, err := netpoll.NewEventLoop(p.onRequest,
@@ -265,6 +274,14 @@ func (p *Poller) bind(events []poller.Event) int {
 					putBuffer(c.lent)
 				}
 				ev.Data, c.lent, c.in = c.in, c.in, nil
+				if n := p.cfg.MaxPendingInput; len(ev.Data) > n {
+					// Hand over one MaxPendingInput at a time, so the
+					// owner holds no more than it works through: the
+					// rest stays pending (and is cut if the output
+					// backs up, see conn.Write). The two share an
+					// array, so neither returns to the pool.
+					ev.Data, c.in, c.lent = ev.Data[:n:n], ev.Data[n:], nil
+				}
 			}
 			c.mu.Unlock()
 		}

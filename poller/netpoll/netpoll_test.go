@@ -18,7 +18,14 @@ import (
 
 func open(t *testing.T, cfg *netpoll.Config) *netpoll.Poller {
 	t.Helper()
-	o := poller.Options{Addr: "127.0.0.1:0"}
+	return openMaxRequest(t, cfg, 0)
+}
+
+// openMaxRequest opens a poller whose owner announces maxRequest as its
+// largest request (poller.Options.MaxRequest).
+func openMaxRequest(t *testing.T, cfg *netpoll.Config, maxRequest int) *netpoll.Poller {
+	t.Helper()
+	o := poller.Options{Addr: "127.0.0.1:0", MaxRequest: maxRequest}
 	if cfg != nil {
 		o.Backend = *cfg
 	}
@@ -270,6 +277,73 @@ func TestInputOverflow(t *testing.T) {
 	}
 	if !errors.Is(err, netpoll.ErrInputOverflow) || taken > limit {
 		t.Fatalf("read %d bytes then %v; want at most %d, then ErrInputOverflow", taken, err, limit)
+	}
+}
+
+// A busy owner's connection keeps up to MaxPendingInput plus the owner's
+// largest request, so an upload within the server's limits is never cut
+// however far ahead of the worker it arrives, and hands it over one
+// MaxPendingInput at a time.
+func TestBusyOwnerKeepsALargestRequest(t *testing.T) {
+	const limit, maxRequest = 64 << 10, 1 << 20
+	p := openMaxRequest(t, &netpoll.Config{MaxPendingInput: limit}, maxRequest)
+	client, sc := accept(t, p)
+	client.Write([]byte("start"))
+	pollertest.Next(t, p, poller.EventReadable)
+	sent := bytes.Repeat([]byte("0123456789abcdef"), (maxRequest+limit)/16)
+	if _, err := client.Write(sent); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // netpoll reads it all meanwhile
+	var got []byte
+	for len(got) < len(sent) {
+		if err := sc.Arm(poller.Readable); err != nil {
+			t.Fatal(err)
+		}
+		ev := pollertest.Next(t, p, poller.EventReadable)
+		if len(ev.Data) == 0 || len(ev.Data) > limit {
+			t.Fatalf("event with %d bytes, want 1 to %d", len(ev.Data), limit)
+		}
+		got = append(got, ev.Data...)
+	}
+	if !bytes.Equal(got, sent) {
+		t.Fatalf("took %d bytes, not the %d sent", len(got), len(sent))
+	}
+	if _, err := sc.Read(make([]byte, 1)); !errors.Is(err, poller.ErrWouldBlock) {
+		t.Fatalf("Read after the whole upload: %v, want ErrWouldBlock", err)
+	}
+}
+
+// Once the owner's output waits for a client that does not read, the
+// pending input is cut to MaxPendingInput, what was kept before included:
+// that client is pipelining without reading, not uploading.
+func TestBackedUpOutputCutsPendingInput(t *testing.T) {
+	const limit, maxRequest = 64 << 10, 1 << 20
+	p := openMaxRequest(t, &netpoll.Config{MaxPendingInput: limit}, maxRequest)
+	client, sc := accept(t, p)
+	client.Write([]byte("start"))
+	pollertest.Next(t, p, poller.EventReadable)
+	if _, err := client.Write(make([]byte, maxRequest/2)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	// Far more output than the socket takes: the rest waits in a flusher.
+	if _, err := sc.Write(make([]byte, 64<<20)); !errors.Is(err, poller.ErrWouldBlock) {
+		t.Fatalf("Write of 64 MiB to a client that does not read: %v, want ErrWouldBlock", err)
+	}
+	taken := 0
+	buf := make([]byte, 32<<10)
+	var err error
+	for {
+		var n int
+		n, err = sc.Read(buf)
+		taken += n
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, netpoll.ErrInputOverflow) || taken != limit {
+		t.Fatalf("read %d bytes then %v; want %d, then ErrInputOverflow", taken, err, limit)
 	}
 }
 
