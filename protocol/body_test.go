@@ -634,3 +634,53 @@ func BenchmarkReadBodyPOST4K(b *testing.B)          { benchReadBody(b, post4K, 1
 func BenchmarkReadBodyChunkedPOST(b *testing.B)     { benchReadBody(b, chunkedPOST, 1<<20) }
 func BenchmarkReadBodyChunkedPOST512(b *testing.B)  { benchReadBody(b, chunkedPOST, 512) }
 func BenchmarkReadBodyChunkedPOSTByte(b *testing.B) { benchReadBody(b, chunkedPOST, 1) }
+
+// A body in 1-byte chunks is six times its size on the wire; a buffer that
+// is compacted after every incomplete Parse holds the header, the decoded
+// body and less than one chunk of framing, and the request and the one
+// pipelined after it parse as they do without compaction.
+func TestCompactDropsSpentFraming(t *testing.T) {
+	const size = 2000
+	var in strings.Builder
+	in.WriteString(chunkedReq)
+	for i := range size {
+		fmt.Fprintf(&in, "1\r\n%c\r\n", 'a'+i%26)
+	}
+	in.WriteString("0\r\nTrailer-One: x\r\n\r\n")
+	next := "GET /next HTTP/1.1\r\nHost: a\r\n\r\n"
+	in.WriteString(next)
+	whole := parseWhole(in.String(), Limits{})
+	if whole.Status != 0 || len(whole.Body) != size {
+		t.Fatalf("whole: %v", whole)
+	}
+	for _, step := range []int{1, 7, 64, 4096} {
+		got, rest, peak := parseCompacting(in.String(), Limits{}, step)
+		if fmt.Sprint(got) != fmt.Sprint(whole) || got.Body != whole.Body {
+			t.Fatalf("step %d: got %v, want %v", step, got, whole)
+		}
+		if rest != next {
+			t.Fatalf("step %d: %q follows the request, want %q", step, rest, next)
+		}
+		if most := len(chunkedReq) + size + step + 64; peak > most {
+			t.Fatalf("step %d: the buffer reached %d bytes for a %d-byte body, want at most %d", step, peak, size, most)
+		}
+	}
+}
+
+func TestCompactOutsideChunkedBodyChangesNothing(t *testing.T) {
+	for _, in := range []string{
+		"GET / HTTP/1.1\r\nHost: a\r\n",                               // headers pending
+		"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc", // fixed-length body
+		chunkedReq + "3\r\nabc\r\n0\r\nT: v\r\n",                      // trailers pending
+	} {
+		p := NewParser(Limits{})
+		var r Request
+		buf := []byte(in)
+		if _, err := p.Parse(buf, &r); err != ErrIncomplete {
+			t.Fatalf("%q: %v, want ErrIncomplete", in, err)
+		}
+		if n := p.Compact(buf); n != len(buf) || string(buf) != in {
+			t.Fatalf("%q: Compact returned %d and left %q", in, n, buf)
+		}
+	}
+}

@@ -86,6 +86,13 @@ func checkIncremental(t *testing.T, in string, l Limits, k, step int) result {
 	if got := parseChunks(in, l, step); fmt.Sprint(got) != fmt.Sprint(whole) {
 		t.Fatalf("%d bytes per call:\n got %v\nwant %v", step, got, whole)
 	}
+	got, rest, _ := parseCompacting(in, l, step)
+	if fmt.Sprint(got) != fmt.Sprint(whole) || got.Body != whole.Body {
+		t.Fatalf("%d bytes per call, compacting:\n got %v\nwant %v", step, got, whole)
+	}
+	if whole.Status == 0 && rest != in[whole.N:] {
+		t.Fatalf("%d bytes per call, compacting: %q follows the request, want %q", step, rest, in[whole.N:])
+	}
 	return whole
 }
 

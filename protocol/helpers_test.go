@@ -130,5 +130,34 @@ func parseChunks(in string, l Limits, step int) result {
 	return result{Status: -1}
 }
 
+// parseCompacting feeds in step bytes at a time like parseChunks, calling
+// Compact after every ErrIncomplete as a server does before growing its
+// buffer. N is reported as an offset into in (the compacted bytes added
+// back), and rest is what follows the request in the compacted buffer and
+// was not fed yet, which must be in[N:]; peak is the largest buffer length seen.
+func parseCompacting(in string, l Limits, step int) (got result, rest string, peak int) {
+	p := NewParser(l)
+	var r Request
+	var buf []byte
+	removed := 0
+	for i := 0; i < len(in); i += step {
+		buf = append(buf, in[i:min(i+step, len(in))]...)
+		peak = max(peak, len(buf))
+		n, err := p.Parse(buf, &r)
+		if err != ErrIncomplete {
+			got = snapshot(n, err, &r)
+			if err == nil {
+				got.N += removed
+				rest = string(buf[n:]) + in[min(i+step, len(in)):]
+			}
+			return got, rest, peak
+		}
+		k := p.Compact(buf)
+		removed += len(buf) - k
+		buf = buf[:k]
+	}
+	return result{Status: -1}, "", peak
+}
+
 // req builds a request from lines joined with CRLF.
 func req(lines ...string) string { return strings.Join(lines, "\r\n") }

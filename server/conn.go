@@ -198,11 +198,17 @@ func (c *conn) fill() error {
 		if c.in == nil {
 			c.in = c.stash.getBuffer()
 		}
+		if len(c.in)+len(c.data) > cap(c.in) {
+			c.reclaim()
+		}
 		c.in = append(c.in, c.data...)
 		c.data = nil
 		return nil
 	}
 	for budget := readBudget; budget > 0; {
+		if len(c.in) == cap(c.in) {
+			c.reclaim()
+		}
 		if len(c.in) == cap(c.in) {
 			c.in = c.stash.growBuffer(c.in)
 		}
@@ -224,6 +230,17 @@ func (c *conn) fill() error {
 		}
 	}
 	return nil
+}
+
+// reclaim drops the spent chunk framing of a chunked body being buffered
+// (protocol.Parser.Compact) before the input buffer grows, so a body sent
+// in tiny chunks holds about its decoded size, not its size on the wire.
+// The request in progress starts at c.in[0]: handleRequests consumed the
+// ones before it.
+func (c *conn) reclaim() {
+	if c.ex != nil {
+		c.in = c.in[:c.ex.parser.Compact(c.in)]
+	}
 }
 
 // startRequest notes the arrival time of a request's first byte, for the

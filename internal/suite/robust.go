@@ -2,6 +2,7 @@ package suite
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ func RunRobustness(t *testing.T, backend string) {
 		{"Slowloris200", testSlowloris},
 		{"Concurrent2000x10", testManyConnections},
 		{"PipelineWithoutReadingStaysBounded", testPipelineFlood},
+		{"TinyChunksHoldTheirDataNotFraming", testTinyChunks},
 		{"ResetAndHalfCloseAtEveryStage", testResets},
 		{"ShutdownWithManyInFlight", testShutdownManyInFlight},
 		{"MaxConns503", testMaxConns},
@@ -182,6 +184,58 @@ func testPipelineFlood(t *testing.T, tg Target) {
 	r := bufio.NewReader(c)
 	if res, err := ReadResponse(r, false); err != nil || len(res.Body) != 4096 {
 		t.Fatalf("first pipelined answer: %v", err)
+	}
+}
+
+// testTinyChunks sends a 1 MiB body in 1-byte chunks, 6 MiB on the wire,
+// and stops before its last chunk: the server holding the unfinished body
+// must hold about its decoded size, not its framing (which it would if it
+// kept everything it read until the body was complete), and answer it
+// whole once it ends.
+func testTinyChunks(t *testing.T, tg Target) {
+	const size = 1 << 20
+	_, addr := Start(t, tg, server.Config{}, nil)
+	c := Dial(t, addr)
+	body := Pattern(size)
+	settledHeap()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var wire bytes.Buffer
+	wire.WriteString("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for _, b := range body {
+		wire.WriteString("1\r\n")
+		wire.WriteByte(b)
+		wire.WriteString("\r\n")
+	}
+	if _, err := c.Write(wire.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	// The server answers nothing yet. A slow one (the race detector) may
+	// still be parsing what it read, so the heap is measured until it is
+	// within the bound, for up to 3 s.
+	var growth int64
+	for range 10 {
+		_ = c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		var ne net.Error
+		if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.As(err, &ne) || !ne.Timeout() {
+			t.Fatalf("an answer before the body ended: %d bytes, %v", n, err)
+		}
+		settledHeap()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if growth = int64(after.HeapInuse) - int64(before.HeapInuse); growth <= 4*size {
+			break
+		}
+	}
+	if growth > 4*size {
+		t.Fatalf("heap grew %d KiB holding an unfinished %d KiB body sent in 1-byte chunks", growth>>10, size>>10)
+	}
+	t.Logf("heap grew %d KiB holding an unfinished %d KiB body sent in 1-byte chunks (%d KiB on the wire)", growth>>10, size>>10, 6*size>>10)
+	_ = c.SetDeadline(time.Now().Add(ioTimeout))
+	io.WriteString(c, "0\r\n\r\n")
+	res, err := ReadResponse(bufio.NewReader(c), false)
+	if err != nil || res.Status != 200 || !bytes.Equal(res.Body, body) {
+		t.Fatalf("answer to the finished body: %v, %d bytes back of %d", err, len(res.Body), size)
 	}
 }
 
