@@ -47,16 +47,18 @@ func helper(mode string) int {
 		}
 		fmt.Println("grandchild", gc.Process.Pid)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+	// Signals are set up before listening: the parent sees the helper
+	// ready once it accepts, and may send SIGTERM at once.
 	sig := make(chan os.Signal, 1)
 	if mode == "stubborn" {
 		signal.Ignore(unix.SIGTERM)
 	} else {
 		signal.Notify(sig, unix.SIGTERM)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	go func() {
 		for {
