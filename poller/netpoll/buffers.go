@@ -28,3 +28,15 @@ func putBuffer(b []byte) {
 	}
 	bufferPool.Put((*[bufferSize]byte)(b[:bufferSize]))
 }
+
+// tail returns b, the rest of a larger pending buffer past what was handed
+// over, in a form putBuffer never takes for a pooled buffer: pooled buffers
+// are recognized by their capacity, so a tail whose capacity happens to be
+// bufferSize is moved to a buffer of the pool (it holds at most that much)
+// instead of letting the pool pin the large array behind it.
+func tail(b []byte) []byte {
+	if cap(b) != bufferSize {
+		return b
+	}
+	return append(getBuffer(len(b)), b...)
+}

@@ -91,13 +91,13 @@ type Config struct {
 	BufferSize int
 	// MaxPendingInput caps the bytes netpoll has read for a connection
 	// that its owner has not taken yet, and is the most one
-	// EventReadable hands over. They pile up only while the server
-	// holds the connection: while a worker is busy the cap is
-	// MaxPendingInput plus the owner's largest request
-	// (poller.Options.MaxRequest, which the server sets from its
-	// limits), so a request within them is never cut; once the owner's
-	// output waits for a client that does not read (a flusher runs), it
-	// is MaxPendingInput alone, and pending input past it is dropped.
+	// EventReadable hands over. They pile up while the owner has not
+	// taken the connection's input: then the cap is MaxPendingInput
+	// plus the owner's largest request (poller.Options.MaxRequest,
+	// which the server sets from its limits), so one such request
+	// arriving at once is not cut. While the owner's output waits for
+	// the client (a flusher runs: the socket is full), the cap is
+	// MaxPendingInput alone, and pending input past it is dropped.
 	// netpoll cannot stop reading, so input past the cap is discarded:
 	// the owner still gets what is pending, then Read returns
 	// ErrInputOverflow and the server closes the connection after

@@ -253,7 +253,7 @@ func (c *conn) Read(b []byte) (int, error) {
 			// A large pending input (a streamed upload): step past what
 			// was read instead of moving the rest down, which would cost
 			// the whole pending size per Read.
-			c.in = c.in[n:]
+			c.in = tail(c.in[n:])
 			return n, nil
 		}
 		rest := copy(c.in, c.in[n:])
@@ -314,10 +314,12 @@ func (c *conn) Write(b []byte) (int, error) {
 		}
 	}
 	c.flushing = true
-	if len(c.in) > c.p.cfg.MaxPendingInput && !c.overflow {
+	if len(c.in) > c.p.cfg.MaxPendingInput {
 		// The output now waits for the client, so the pending input's
 		// limit drops to MaxPendingInput (inputLimit): keep what fits, in
-		// a buffer of its own so the large one is freed, and cut the rest.
+		// a buffer of its own so the large one is freed, and cut the rest
+		// (also when the larger limit was reached before: that client is
+		// sending faster than it reads).
 		kept := appendInput(nil, c.in[:c.p.cfg.MaxPendingInput], c.p.cfg.MaxPendingInput)
 		putBuffer(c.in)
 		c.in, c.overflow = kept, true

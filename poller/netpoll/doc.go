@@ -99,14 +99,16 @@
 //     connection's bytes sit in netpoll's buffers, not the kernel's, and TCP
 //     flow control never holds a client back. Input limits are enforced by
 //     the server core answering 431/413 and closing, after the bytes were
-//     read. Input waits in the adapter while the server is busy, up to
+//     read. Input waits in the adapter until the server takes it, up to
 //     Config.MaxPendingInput plus the server's largest buffered request,
-//     so uploads within the server's limits arrive whole however fast
-//     they come. A client that keeps sending while the server's answers
-//     wait for it to read (pipelining without reading) has its pending
-//     input past Config.MaxPendingInput discarded, and is disconnected
-//     once the requests before the limit are answered; epoll would
-//     instead stop reading and let TCP hold the client back. An upload
+//     so one upload within the server's limits arrives whole however
+//     fast it comes (unless tiny chunks swell its framing past that). A
+//     client that keeps sending while the server's answers wait for it
+//     to read (a full socket: pipelining without reading, or behind a
+//     response larger than the socket buffers) has its pending input
+//     past Config.MaxPendingInput discarded, and is disconnected once
+//     the requests before the limit are answered; epoll would instead
+//     stop reading and let TCP hold the client back. An upload
 //     read by a handler with server.Config.StreamBodies is not a buffered
 //     request: the part the handler has not consumed yet must fit in
 //     MaxPendingInput, so a client that uploads faster than the handler

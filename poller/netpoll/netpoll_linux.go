@@ -279,8 +279,9 @@ func (p *Poller) bind(events []poller.Event) int {
 					// owner holds no more than it works through: the
 					// rest stays pending (and is cut if the output
 					// backs up, see conn.Write). The two share an
-					// array, so neither returns to the pool.
-					ev.Data, c.in, c.lent = ev.Data[:n:n], ev.Data[n:], nil
+					// array, so it must not return to the pool: lent
+					// is dropped, and the rest is a tail (see tail).
+					ev.Data, c.in, c.lent = ev.Data[:n:n], tail(ev.Data[n:]), nil
 				}
 			}
 			c.mu.Unlock()

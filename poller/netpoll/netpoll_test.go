@@ -315,35 +315,36 @@ func TestBusyOwnerKeepsALargestRequest(t *testing.T) {
 }
 
 // Once the owner's output waits for a client that does not read, the
-// pending input is cut to MaxPendingInput, what was kept before included:
+// pending input is cut to MaxPendingInput, what was kept before included
+// (also past the larger limit, where input was already being discarded):
 // that client is pipelining without reading, not uploading.
 func TestBackedUpOutputCutsPendingInput(t *testing.T) {
 	const limit, maxRequest = 64 << 10, 1 << 20
-	p := openMaxRequest(t, &netpoll.Config{MaxPendingInput: limit}, maxRequest)
-	client, sc := accept(t, p)
-	client.Write([]byte("start"))
-	pollertest.Next(t, p, poller.EventReadable)
-	if _, err := client.Write(make([]byte, maxRequest/2)); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(300 * time.Millisecond)
-	// Far more output than the socket takes: the rest waits in a flusher.
-	if _, err := sc.Write(make([]byte, 64<<20)); !errors.Is(err, poller.ErrWouldBlock) {
-		t.Fatalf("Write of 64 MiB to a client that does not read: %v, want ErrWouldBlock", err)
-	}
-	taken := 0
-	buf := make([]byte, 32<<10)
-	var err error
-	for {
-		var n int
-		n, err = sc.Read(buf)
-		taken += n
-		if err != nil {
-			break
+	for _, sent := range []int{maxRequest / 2, 2 * maxRequest} {
+		p := openMaxRequest(t, &netpoll.Config{MaxPendingInput: limit}, maxRequest)
+		client, sc := accept(t, p)
+		client.Write([]byte("start"))
+		pollertest.Next(t, p, poller.EventReadable)
+		go client.Write(make([]byte, sent))
+		time.Sleep(300 * time.Millisecond)
+		// Far more output than the socket takes: the rest waits in a flusher.
+		if _, err := sc.Write(make([]byte, 64<<20)); !errors.Is(err, poller.ErrWouldBlock) {
+			t.Fatalf("Write of 64 MiB to a client that does not read: %v, want ErrWouldBlock", err)
 		}
-	}
-	if !errors.Is(err, netpoll.ErrInputOverflow) || taken != limit {
-		t.Fatalf("read %d bytes then %v; want %d, then ErrInputOverflow", taken, err, limit)
+		taken := 0
+		buf := make([]byte, 32<<10)
+		var err error
+		for {
+			var n int
+			n, err = sc.Read(buf)
+			taken += n
+			if err != nil {
+				break
+			}
+		}
+		if !errors.Is(err, netpoll.ErrInputOverflow) || taken != limit {
+			t.Fatalf("%d bytes sent: read %d then %v; want %d, then ErrInputOverflow", sent, taken, err, limit)
+		}
 	}
 }
 
