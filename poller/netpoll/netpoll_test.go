@@ -247,6 +247,20 @@ func TestCloseWriteIsUnsupported(t *testing.T) {
 	}
 }
 
+// readAll reads sc until Read fails and returns how many bytes it took and
+// the error.
+func readAll(sc poller.Conn) (int, error) {
+	taken := 0
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := sc.Read(buf)
+		taken += n
+		if err != nil {
+			return taken, err
+		}
+	}
+}
+
 func TestInputOverflow(t *testing.T) {
 	const limit = 64 << 10
 	p := open(t, &netpoll.Config{MaxPendingInput: limit})
@@ -264,17 +278,7 @@ func TestInputOverflow(t *testing.T) {
 		}
 	}()
 	time.Sleep(300 * time.Millisecond)
-	taken := 0
-	buf := make([]byte, 32<<10)
-	var err error
-	for {
-		var n int
-		n, err = sc.Read(buf)
-		taken += n
-		if err != nil {
-			break
-		}
-	}
+	taken, err := readAll(sc)
 	if !errors.Is(err, netpoll.ErrInputOverflow) || taken > limit {
 		t.Fatalf("read %d bytes then %v; want at most %d, then ErrInputOverflow", taken, err, limit)
 	}
@@ -331,17 +335,7 @@ func TestBackedUpOutputCutsPendingInput(t *testing.T) {
 		if _, err := sc.Write(make([]byte, 64<<20)); !errors.Is(err, poller.ErrWouldBlock) {
 			t.Fatalf("Write of 64 MiB to a client that does not read: %v, want ErrWouldBlock", err)
 		}
-		taken := 0
-		buf := make([]byte, 32<<10)
-		var err error
-		for {
-			var n int
-			n, err = sc.Read(buf)
-			taken += n
-			if err != nil {
-				break
-			}
-		}
+		taken, err := readAll(sc)
 		if !errors.Is(err, netpoll.ErrInputOverflow) || taken != limit {
 			t.Fatalf("%d bytes sent: read %d then %v; want %d, then ErrInputOverflow", sent, taken, err, limit)
 		}
