@@ -679,8 +679,45 @@ func TestCompactOutsideChunkedBodyChangesNothing(t *testing.T) {
 		if _, err := p.Parse(buf, &r); err != ErrIncomplete {
 			t.Fatalf("%q: %v, want ErrIncomplete", in, err)
 		}
-		if n := p.Compact(buf); n != len(buf) || string(buf) != in {
-			t.Fatalf("%q: Compact returned %d and left %q", in, n, buf)
+		if got := p.Compact(buf); string(got) != in || string(buf) != in {
+			t.Fatalf("%q: Compact returned %q and left %q", in, got, buf)
+		}
+	}
+}
+
+// Compact after every prefix of a request with a chunked body (extensions,
+// chunks of several sizes, a trailer, a request pipelined after it), with
+// up to 3 bytes appended unparsed before the call: the rest then parses to
+// the same request and the same following bytes.
+func TestCompactAtEveryPrefix(t *testing.T) {
+	in := chunkedReq + "3;a=\"b\"\r\nabc\r\n" + strings.Repeat("1;x\r\nq\r\n", 5) + "A\r\n0123456789\r\n0\r\nT: v\r\n\r\n" + "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
+	whole := parseWhole(in, Limits{})
+	if whole.Status != 0 {
+		t.Fatalf("whole: %v", whole)
+	}
+	for k := 0; k <= len(in); k++ {
+		for extra := 0; extra <= 3 && k+extra <= len(in); extra++ {
+			p := NewParser(Limits{})
+			var r Request
+			buf := []byte(in[:k])
+			if _, err := p.Parse(buf, &r); err != ErrIncomplete {
+				continue
+			}
+			buf = append(buf, in[k:k+extra]...)
+			compacted := p.Compact(buf)
+			removed := len(buf) - len(compacted)
+			buf = append(compacted, in[k+extra:]...)
+			n, err := p.Parse(buf, &r)
+			got := snapshot(n, err, &r)
+			if err == nil {
+				got.N += removed
+			}
+			if fmt.Sprint(got) != fmt.Sprint(whole) || got.Body != whole.Body {
+				t.Fatalf("compacted after %d bytes (+%d unparsed):\n got %v\nwant %v", k, extra, got, whole)
+			}
+			if string(buf[n:]) != in[whole.N:] {
+				t.Fatalf("compacted after %d bytes (+%d unparsed): %q follows, want %q", k, extra, buf[n:], in[whole.N:])
+			}
 		}
 	}
 }

@@ -152,9 +152,9 @@ func parseCompacting(in string, l Limits, step int) (got result, rest string, pe
 			}
 			return got, rest, peak
 		}
-		k := p.Compact(buf)
-		removed += len(buf) - k
-		buf = buf[:k]
+		compacted := p.Compact(buf)
+		removed += len(buf) - len(compacted)
+		buf = compacted
 	}
 	return result{Status: -1}, "", peak
 }

@@ -130,7 +130,8 @@ func (p *Parser) ContinueSent() { p.contSent = true }
 //     buf[n:] (pipelining).
 //   - (0, ErrIncomplete): call again once more bytes were appended to buf.
 //     Between calls the caller may only append (reallocating is fine if the
-//     content, including in-place changes made by Parse, is preserved).
+//     content, including in-place changes made by Parse, is preserved), or
+//     replace buf with what Compact returns.
 //   - (0, *Error): the request is malformed or over a limit; answer with
 //     AppendError and close the connection. The Parser is reset.
 //

@@ -239,7 +239,7 @@ func (c *conn) fill() error {
 // ones before it.
 func (c *conn) reclaim() {
 	if c.ex != nil {
-		c.in = c.in[:c.ex.parser.Compact(c.in)]
+		c.in = c.ex.parser.Compact(c.in)
 	}
 }
 
