@@ -147,11 +147,11 @@ func (c *conn) input() {
 // inputLimit is how much pending input the connection may hold now. While
 // its output waits for the client to read (a flusher runs), that is
 // MaxPendingInput: a client pipelining without reading is cut off there,
-// where epoll would stop reading it. Otherwise the owner is busy computing
-// and will take the input: the limit is MaxPendingInput plus the owner's
-// largest request, so a request within the server's limits, such as an
-// upload arriving faster than a worker copies it, is never cut off. The
-// caller holds mu.
+// where epoll would stop reading it. Otherwise the owner has yet to take
+// the input (a handler runs, or the connection waits for a worker): the
+// limit is MaxPendingInput plus the owner's largest request, so one
+// request within the server's limits, such as an upload arriving faster
+// than a worker copies it, is not cut off. The caller holds mu.
 func (c *conn) inputLimit() int {
 	if c.flushing {
 		return c.p.cfg.MaxPendingInput
