@@ -26,8 +26,9 @@ type Options struct {
 	// MaxRequest is the largest request, in bytes, the owner takes in
 	// whole before answering it: request line, header sections and a
 	// buffered body. A backend that cannot stop reading a connection lets
-	// this much input wait while the owner is busy, so such a request is
-	// never cut off; backends that can stop reading ignore it. 0: none.
+	// this much input wait while the owner is busy, so one such request
+	// arriving faster than the owner takes it is not cut off; backends
+	// that can stop reading ignore it. 0: none.
 	MaxRequest int
 	// Backend holds settings of the backend's own type (for example
 	// netpoll.Config); nil selects that backend's defaults. A backend
