@@ -59,3 +59,19 @@ func TestTailOfCapacityBufferSizeIsMoved(t *testing.T) {
 		t.Fatal("a tail that cannot look pooled was copied")
 	}
 }
+
+// A pooled buffer split by a handover must not go back to the pool at the
+// owner's next Arm (lent) while its rest is still pending in it.
+func TestSplitOfPooledBufferIsNotLent(t *testing.T) {
+	p := &Poller{cfg: Config{MaxPendingInput: 1000}}
+	c := &conn{p: p}
+	pooled := append(getBuffer(bufferSize), make([]byte, bufferSize)...)
+	c.in = pooled
+	events := []poller.Event{{Kind: poller.EventReadable, Conn: c}}
+	if p.bind(events) != 1 || len(events[0].Data) != 1000 || len(c.in) != bufferSize-1000 {
+		t.Fatalf("handed over %d bytes, %d left; want 1000 and %d", len(events[0].Data), len(c.in), bufferSize-1000)
+	}
+	if c.lent != nil && inside(c.lent, pooled) {
+		t.Fatal("the split pooled buffer is lent: Arm would pool it while its rest is pending")
+	}
+}

@@ -5,9 +5,12 @@ package netpoll_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -465,6 +468,103 @@ func TestWriteAfterPeerCloseNeverReachesAReusedDescriptor(t *testing.T) {
 		_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 		if n, err := c.Read(buf); n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Fatalf("new connection %d read %q (%v): bytes meant for a closed connection", i, buf[:n], err)
+		}
+	}
+}
+
+// Input handed over in MaxPendingInput pieces (sub-slices of one pending
+// buffer) while owners hold each piece for a while and more input keeps
+// arriving: every connection's bytes come out whole and in order, and a
+// piece never changes while its owner holds it. Limits around the pooled
+// buffer size (4 KiB) catch a piece or a rest taken for a pooled buffer.
+func TestSplitHandoverKeepsEveryByte(t *testing.T) {
+	for _, limit := range []int{1000, 4096, 5000, 12288} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) { splitHandover(t, limit) })
+	}
+}
+
+func splitHandover(t *testing.T, limit int) {
+	const conns, total = 4, 1 << 20
+	p := openMaxRequest(t, &netpoll.Config{MaxPendingInput: limit}, total)
+	type stream struct {
+		sc         poller.Conn
+		want, held []byte
+		heldCopy   []byte
+		got        int
+		armAt      time.Time
+	}
+	streams := map[poller.Conn]*stream{}
+	var clients []net.Conn
+	var scs []poller.Conn
+	for range conns { // all accepted before any sends, so events come in order
+		client, sc := accept(t, p)
+		clients, scs = append(clients, client), append(scs, sc)
+	}
+	var wg sync.WaitGroup
+	for i, sc := range scs {
+		client := clients[i]
+		want := make([]byte, total)
+		rnd := rand.New(rand.NewPCG(uint64(i), uint64(limit)))
+		for j := range want {
+			want[j] = byte(rnd.Uint32())
+		}
+		streams[sc] = &stream{sc: sc, want: want}
+		wg.Go(func() {
+			for b := want; len(b) > 0; {
+				n := min(len(b), 1+rnd.IntN(8<<10)) // often a pooled 4 KiB buffer
+				if _, err := client.Write(b[:n]); err != nil {
+					return
+				}
+				b = b[n:]
+			}
+		})
+	}
+	t.Cleanup(wg.Wait)
+	take := func(s *stream, b []byte) {
+		if s.got+len(b) > total || !bytes.Equal(b, s.want[s.got:s.got+len(b)]) {
+			t.Fatalf("%d bytes at offset %d are not the ones sent", len(b), s.got)
+		}
+		s.got += len(b)
+	}
+	done := 0
+	var busy []*stream
+	events := make([]poller.Event, 16)
+	for deadline := time.Now().Add(20 * time.Second); done < conns; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d streams complete after 20 s", done, conns)
+		}
+		// Owners whose turn is over check what they held, then re-arm.
+		still := busy[:0]
+		for _, s := range busy {
+			if time.Now().Before(s.armAt) {
+				still = append(still, s)
+				continue
+			}
+			if !bytes.Equal(s.held, s.heldCopy) {
+				t.Fatal("Event.Data changed while its owner held it")
+			}
+			if s.got == total {
+				done++
+				continue
+			}
+			if err := s.sc.Arm(poller.Readable); err != nil {
+				t.Fatal(err)
+			}
+		}
+		busy = still
+		n, err := p.Wait(events, 2*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range events[:n] {
+			s := streams[ev.Conn]
+			if ev.Kind != poller.EventReadable || len(ev.Data) == 0 || len(ev.Data) > limit {
+				t.Fatalf("event %v with %d bytes, want readable with 1 to %d", ev.Kind, len(ev.Data), limit)
+			}
+			take(s, ev.Data)
+			s.held, s.heldCopy = ev.Data, append([]byte(nil), ev.Data...)
+			s.armAt = time.Now().Add(time.Duration(rand.IntN(2000)) * time.Microsecond)
+			busy = append(busy, s)
 		}
 	}
 }
