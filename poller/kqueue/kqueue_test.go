@@ -44,6 +44,19 @@ func waitSome(t *testing.T, p *Poller, events []poller.Event, d time.Duration) i
 	return 0
 }
 
+// unreadInput opens a poller and a connection whose client sent input
+// that was reported and left unread, so the socket is both readable and
+// writable for every arming that follows.
+func unreadInput(t *testing.T) (*Poller, poller.Conn) {
+	t.Helper()
+	p := openDefault(t)
+	client := pollertest.Dial(t, p)
+	sc := pollertest.Next(t, p, poller.EventOpened).Conn
+	client.Write([]byte("input"))
+	pollertest.Next(t, p, poller.EventReadable)
+	return p, sc
+}
+
 func openPoller(t *testing.T, forcePipe bool) *Poller {
 	t.Helper()
 	p, err := open(poller.Options{Addr: "127.0.0.1:0"}, forcePipe)
@@ -178,11 +191,7 @@ func TestWriteBackpressureAndWritable(t *testing.T) {
 // waiting, armed for one interest, reports that one only; armed for both,
 // it reports once.
 func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
-	p := openDefault(t)
-	client := pollertest.Dial(t, p)
-	sc := pollertest.Next(t, p, poller.EventOpened).Conn
-	client.Write([]byte("input"))
-	pollertest.Next(t, p, poller.EventReadable) // leave the input unread
+	p, sc := unreadInput(t)
 
 	_ = sc.Arm(poller.Writable)
 	pollertest.Next(t, p, poller.EventWritable)
@@ -207,11 +216,7 @@ func TestArmingReportsOnlyTheAskedInterest(t *testing.T) {
 // has registered the second (see Poller.cancel). The socket has input
 // waiting and room to write, so both filters fire as soon as registered.
 func TestArmingBothFromAWorkerReportsOnce(t *testing.T) {
-	p := openDefault(t)
-	client := pollertest.Dial(t, p)
-	sc := pollertest.Next(t, p, poller.EventOpened).Conn
-	client.Write([]byte("input"))
-	pollertest.Next(t, p, poller.EventReadable) // leave the input unread
+	p, sc := unreadInput(t)
 	events := make([]poller.Event, 8)
 	for i := range 300 {
 		armed := make(chan error, 1)
