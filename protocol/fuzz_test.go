@@ -345,3 +345,21 @@ func FuzzStreamBody(f *testing.F) {
 		checkStream(t, in, smallLimits, split)
 	})
 }
+
+// FuzzRequestLineFast checks the request-line fast path against the general
+// path: whatever the fast path accepts, the general one accepts with the
+// same parser state, and what it declines it leaves untouched.
+func FuzzRequestLineFast(f *testing.F) {
+	for _, s := range fuzzSeeds() {
+		f.Add([]byte(s), uint16(0))
+	}
+	for _, c := range fastLineCases {
+		f.Add([]byte(c.in), uint16(len(c.in)))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, lineLimit uint16) {
+		if len(data) > maxFuzzInput {
+			return
+		}
+		compareRequestLinePaths(t, data, int(lineLimit))
+	})
+}

@@ -60,7 +60,8 @@ type reqState struct {
 	colon int // field lines: offset of the ':' once found, 0 before
 
 	method, target, path, query, host span
-	pathSlash                         bool // absolute-form with empty path: Path is "/"
+	methodID                          uint8 // a standard method, from the fast path; methodOther otherwise
+	pathSlash                         bool  // absolute-form with empty path: Path is "/"
 	hostFromTarget                    bool
 	minor                             int
 
@@ -222,6 +223,15 @@ func (p *Parser) nextLine(buf []byte, limit int, tooLong, bareLF *Error) (start,
 }
 
 func (p *Parser) requestLine(buf []byte) error {
+	if p.scan == p.pos && p.requestLineFast(buf, p.pos+p.limits.MaxRequestLine+2) {
+		return nil
+	}
+	return p.requestLineGeneral(buf)
+}
+
+// requestLineGeneral parses the request line however it is split and gives
+// every verdict on it.
+func (p *Parser) requestLineGeneral(buf []byte) error {
 	if p.pos == 0 && len(buf) > 0 {
 		// RFC 9112 §2.2: one empty line before the request line is
 		// ignored (some clients send CRLF after a POST body).
@@ -852,7 +862,11 @@ func methodString(buf []byte, s span) string {
 // req by swapping slices (no copy); req builds []Header only if asked.
 func (p *Parser) fill(buf []byte, req *Request) {
 	req.buf = buf
-	req.method = methodString(buf, p.method)
+	if p.methodID != methodOther {
+		req.method = methodNames[p.methodID]
+	} else {
+		req.method = methodString(buf, p.method)
+	}
 	req.target = p.target.str(buf)
 	if p.pathSlash {
 		req.path = "/"

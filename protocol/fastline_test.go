@@ -1,0 +1,107 @@
+package protocol
+
+import (
+	"strings"
+	"testing"
+)
+
+// fastLineCases are request lines and whether the fast path takes them.
+var fastLineCases = []struct {
+	in   string
+	fast bool
+}{
+	{"GET / HTTP/1.1\r\n", true},
+	{"GET / HTTP/1.0\r\nHost: a\r\n\r\n", true},
+	{"HEAD /a/b?x=1&y=%zz HTTP/1.1\r\n", true},
+	{"POST /up%20load HTTP/1.1\r\n", true},
+	{"PUT /a:b@c!$&'()*+,;=-._~ HTTP/1.1\r\n", true},
+	{"DELETE /\xc3\xa9 HTTP/1.1\r\n", true},
+	{"GET /? HTTP/1.1\r\n", true},
+	{"GET /?a?b/c{|}\"[] HTTP/1.1\r\n", true},
+	{"GET / HTTP/1.1\r", false},           // incomplete
+	{"GET / HTTP/1.1", false},             // incomplete
+	{"GET / HTTP/1.2\r\n", false},         // 505 from the general path
+	{"GET / HTTP/2.0\r\n", false},         // 505
+	{"GET / http/1.1\r\n", false},         // 400
+	{"GET  / HTTP/1.1\r\n", false},        // two spaces: 400
+	{"GET / HTTP/1.1 \r\n", false},        // trailing space
+	{"GET / HTTP/1.1\n", false},           // bare LF
+	{"GET / HTTP/1.1\rX", false},          // bare CR
+	{"GET /a%2 HTTP/1.1\r\n", false},      // bad pct-encoding
+	{"GET /a%zz HTTP/1.1\r\n", false},     // bad pct-encoding
+	{"GET /[x] HTTP/1.1\r\n", false},      // brackets in a path
+	{"GET /a#b HTTP/1.1\r\n", false},      // fragment
+	{"GET /?a#b HTTP/1.1\r\n", false},     // fragment in the query
+	{"GET /#HTTP/1.1\r\n", false},         // no SP before the version
+	{"GET /?#HTTP/1.1\r\n", false},        // no SP before the version
+	{"GET * HTTP/1.1\r\n", false},         // asterisk-form
+	{"OPTIONS * HTTP/1.1\r\n", false},     // another method
+	{"GET http://a/ HTTP/1.1\r\n", false}, // absolute-form
+	{"CONNECT a:1 HTTP/1.1\r\n", false},   // 501
+	{"GETS / HTTP/1.1\r\n", false},        // another method
+	{"HEADS / HTTP/1.1\r\n", false},       // another method
+	{"DELETED / HTTP/1.1\r\n", false},     // another method
+	{"DELE / HTTP/1.1\r\n", false},        // another method
+	{"get / HTTP/1.1\r\n", false},         // methods are case-sensitive
+	{"\r\nGET / HTTP/1.1\r\n", false},     // the empty line the general path skips
+	{"GET /\x00 HTTP/1.1\r\n", false},     // a control byte
+	{"GET /a\tb HTTP/1.1\r\n", false},     // HTAB
+	{"GET / HTTP/1.1\r\n\r\n", true},      // followed by the end of the header section
+	{"GET /" + strings.Repeat("a", 100) + " HTTP/1.1\r\n", true},
+}
+
+func TestRequestLineFastPath(t *testing.T) {
+	for _, c := range fastLineCases {
+		if got := compareRequestLinePaths(t, []byte(c.in), 0); got != c.fast {
+			t.Errorf("%q: fast path took it: %v, want %v", c.in, got, c.fast)
+		}
+	}
+}
+
+// TestRequestLineFastPathLimit: a line whose LF lies exactly at the length
+// limit is too long for both paths; one byte shorter fits both.
+func TestRequestLineFastPathLimit(t *testing.T) {
+	line := "GET /" + strings.Repeat("a", 20) + " HTTP/1.1\r\n"
+	atLimit := len(line) - 2 // MaxRequestLine excludes the CRLF
+	if !compareRequestLinePaths(t, []byte(line), atLimit) {
+		t.Errorf("a line of exactly MaxRequestLine bytes was not taken by the fast path")
+	}
+	if compareRequestLinePaths(t, []byte(line), atLimit-1) {
+		t.Errorf("a line one byte over MaxRequestLine was taken by the fast path")
+	}
+	var p Parser
+	p.limits = Limits{MaxRequestLine: atLimit - 1}.normalized()
+	p.ready = true
+	if _, err := p.Parse([]byte(line), &Request{}); err != errURITooLong {
+		t.Errorf("one byte over the limit: %v, want %v", err, errURITooLong)
+	}
+}
+
+// compareRequestLinePaths runs the fast and the general request-line paths
+// on in (with MaxRequestLine lineLimit, 0 for the default) and fails unless
+// what the fast path accepts, the general one accepts with the same state.
+// It reports whether the fast path took the line.
+func compareRequestLinePaths(t *testing.T, in []byte, lineLimit int) bool {
+	t.Helper()
+	l := Limits{MaxRequestLine: lineLimit}.normalized()
+	fast := Parser{limits: l, ready: true}
+	general := Parser{limits: l, ready: true}
+	took := fast.requestLineFast(in, fast.pos+l.MaxRequestLine+2)
+	if !took {
+		if fast.reqState != (reqState{}) {
+			t.Fatalf("%q: the fast path declined but changed the parser: %+v", in, fast.reqState)
+		}
+		return false
+	}
+	if err := general.requestLineGeneral(in); err != nil {
+		t.Fatalf("%q: the fast path took it, the general path says %v", in, err)
+	}
+	if got, want := methodNames[fast.methodID], methodString(in, general.method); got != want {
+		t.Fatalf("%q: method %q, general path %q", in, got, want)
+	}
+	fast.methodID = methodOther
+	if fast.reqState != general.reqState {
+		t.Fatalf("%q: fast path state\n%+v\ngeneral path\n%+v", in, fast.reqState, general.reqState)
+	}
+	return true
+}
