@@ -21,3 +21,42 @@ func TestScanValueExhaustive(t *testing.T) {
 		}
 	}
 }
+
+// TestValidHostEveryByteEveryPosition checks the four-bytes-a-step host
+// scanner against a byte-at-a-time reference for every byte value at every
+// position of hosts with and without a port and a pct-encoding.
+func TestValidHostEveryByteEveryPosition(t *testing.T) {
+	// reference is RFC 3986's reg-name [ ":" port ], one byte at a time.
+	reference := func(h []byte) bool {
+		i := 0
+		for i < len(h) {
+			switch {
+			case regNameTable[h[i]]:
+				i++
+			case h[i] == '%' && i+2 < len(h) && isHex(h[i+1]) && isHex(h[i+2]):
+				i += 3
+			case h[i] == ':':
+				for _, c := range h[i+1:] {
+					if c < '0' || c > '9' {
+						return false
+					}
+				}
+				return true
+			default:
+				return false
+			}
+		}
+		return true
+	}
+	for _, host := range []string{"www.example.com", "127.0.0.1:7878", "ab%41cdefg.h:80", "a", "abcdefgh"} {
+		for c := 0; c < 256; c++ {
+			for pos := range len(host) {
+				b := []byte(host)
+				b[pos] = byte(c)
+				if got, want := validHost(b), reference(b); got != want {
+					t.Fatalf("%q: got %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
