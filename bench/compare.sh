@@ -9,9 +9,10 @@
 #   DURATION=10s CONNS=64 bench/compare.sh --cpu-pin
 #   ROUNDS=3 DURATION=2s WARMUP=500ms bench/compare.sh --cpu-pin   # the README's table
 #
-# Besides the backends it runs "miniasync serve --inline" as epoll-inline,
-# and measures every server's resident set per idle keep-alive connection
-# with IDLE connections (0 skips that).
+# Besides the backends it runs "miniasync serve --inline" as epoll-inline
+# (and, where the kernel has io_uring, with --backend iouring as
+# iouring-inline), and measures every server's resident set per idle
+# keep-alive connection with IDLE connections (0 skips that).
 #
 # Environment: DURATION, WARMUP, CONNS, PIPELINE, ROUNDS, IDLE (bench flags), OUT (output
 # directory), CHART (chart file, .svg or .png), WRK_SERVERS (servers wrk
@@ -38,6 +39,11 @@ go build -o "$BIN/miniasync" ./cmd/miniasync
 (cd bench/peers && go build -o "$BIN/" ./fasthttp ./gnet ./nbio ./netpoll ./nethttp)
 "${CC:-cc}" -O2 -Wall -o "$BIN/c-epoll" bench/c/hello.c
 
+inline_args=(--external "epoll-inline=$BIN/miniasync serve --inline --addr {addr} --log-level warn")
+if "$BIN/miniasync" serve --help | grep -q 'available here: .*iouring'; then
+  inline_args+=(--external "iouring-inline=$BIN/miniasync serve --inline --backend iouring --addr {addr} --log-level warn")
+fi
+
 wrk_args=()
 if command -v wrk >/dev/null 2>&1; then
   wrk_args=(--wrk wrk --wrk-servers "$WRK_SERVERS")
@@ -46,7 +52,7 @@ else
 fi
 
 "$BIN/miniasync" bench --baseline \
-  --external "epoll-inline=$BIN/miniasync serve --inline --addr {addr} --log-level warn" \
+  "${inline_args[@]}" \
   --external "fasthttp=$BIN/fasthttp" \
   --external "gnet=$BIN/gnet" \
   --external "nbio=$BIN/nbio" \
