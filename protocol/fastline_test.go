@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -38,6 +39,11 @@ var fastLineCases = []struct {
 	{"OPTIONS * HTTP/1.1\r\n", false},     // another method
 	{"GET http://a/ HTTP/1.1\r\n", false}, // absolute-form
 	{"CONNECT a:1 HTTP/1.1\r\n", false},   // 501
+	{"HEADx/ HTTP/1.1\r\n", false},        // no SP after the method
+	{"POSTx/ HTTP/1.1\r\n", false},        // no SP after the method
+	{"DELETEx/ HTTP/1.1\r\n", false},      // no SP after the method
+	{"GET /%4g HTTP/1.1\r\n", false},      // bad second hex digit
+	{"GET /%g4 HTTP/1.1\r\n", false},      // bad first hex digit
 	{"GETS / HTTP/1.1\r\n", false},        // another method
 	{"HEADS / HTTP/1.1\r\n", false},       // another method
 	{"DELETED / HTTP/1.1\r\n", false},     // another method
@@ -83,12 +89,27 @@ func TestRequestLineFastPathLimit(t *testing.T) {
 // It reports whether the fast path took the line.
 func compareRequestLinePaths(t *testing.T, in []byte, lineLimit int) bool {
 	t.Helper()
+	took := compareRequestLinePathsAt(t, in, lineLimit, 0)
+	// The same line after the empty line the general path skips: the
+	// fast path then starts at offset 2.
+	if again := compareRequestLinePathsAt(t, append([]byte("\r\n"), in...), lineLimit, 2); again != took {
+		t.Fatalf("%q: fast path took it at offset 0: %v, at offset 2: %v", in, took, again)
+	}
+	return took
+}
+
+// compareRequestLinePathsAt is compareRequestLinePaths for a line starting
+// at offset pos of in.
+func compareRequestLinePathsAt(t *testing.T, in []byte, lineLimit, pos int) bool {
+	t.Helper()
 	l := Limits{MaxRequestLine: lineLimit}.normalized()
 	fast := Parser{limits: l, ready: true}
-	general := Parser{limits: l, ready: true}
+	fast.pos, fast.scan = pos, pos
+	general := fast
+	start := fast.reqState
 	took := fast.requestLineFast(in, fast.pos+l.MaxRequestLine+2)
 	if !took {
-		if fast.reqState != (reqState{}) {
+		if fast.reqState != start {
 			t.Fatalf("%q: the fast path declined but changed the parser: %+v", in, fast.reqState)
 		}
 		return false
@@ -104,4 +125,32 @@ func compareRequestLinePaths(t *testing.T, in []byte, lineLimit int) bool {
 		t.Fatalf("%q: fast path state\n%+v\ngeneral path\n%+v", in, fast.reqState, general.reqState)
 	}
 	return true
+}
+
+// TestHugeLimitsAreCapped: limits meaning "none" (math.MaxInt) are taken as
+// MaxLimitBytes, so no offset arithmetic overflows, on the fast path, the
+// general one, header lines and trailers.
+func TestHugeLimitsAreCapped(t *testing.T) {
+	for _, n := range []int{math.MaxInt, math.MaxInt - 1, MaxLimitBytes + 1} {
+		p := NewParser(Limits{MaxRequestLine: n, MaxHeaderBytes: n})
+		if p.limits.MaxRequestLine != MaxLimitBytes || p.limits.MaxHeaderBytes != MaxLimitBytes {
+			t.Fatalf("limits %d: normalized to %+v, want both %d", n, p.limits, MaxLimitBytes)
+		}
+		for _, in := range []string{
+			smallGET,                                // the fast path
+			"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", // the general path
+			chunkedPOST,                             // trailers
+		} {
+			var req Request
+			if got, err := p.Parse([]byte(in), &req); err != nil || got != len(in) {
+				t.Fatalf("limits %d, %q: Parse = %d, %v; want %d, nil", n, in[:20], got, err, len(in))
+			}
+			for k := range len(in) {
+				if _, err := p.Parse([]byte(in[:k]), &req); err != ErrIncomplete {
+					t.Fatalf("limits %d, %q cut at %d: %v, want ErrIncomplete", n, in[:20], k, err)
+				}
+				p.Reset()
+			}
+		}
+	}
 }

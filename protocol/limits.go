@@ -6,6 +6,12 @@ const (
 	DefaultMaxHeaderBytes = 64 << 10 // 64 KiB
 	DefaultMaxHeaderCount = 100
 	DefaultMaxBodySize    = 10 << 20 // 10 MiB
+
+	// MaxLimitBytes is the largest MaxRequestLine and MaxHeaderBytes
+	// honoured: larger values (math.MaxInt for "no limit") are taken as
+	// 1 GiB, which no buffered request line or header section reaches,
+	// and which keeps the parser's offsets far from overflowing.
+	MaxLimitBytes = 1 << 30
 )
 
 // Limits caps what a request may hold. Zero fields mean the default.
@@ -14,8 +20,8 @@ const (
 // next to each field; every limit is enforced as soon as the offending bytes
 // have arrived, without waiting for the rest of the request.
 type Limits struct {
-	MaxRequestLine int   // default 8 KiB; longer request line (excluding CRLF) -> 414
-	MaxHeaderBytes int   // default 64 KiB for the whole header section (field lines and their CRLFs plus the final CRLF); -> 431
+	MaxRequestLine int   // default 8 KiB, at most MaxLimitBytes; longer request line (excluding CRLF) -> 414
+	MaxHeaderBytes int   // default 64 KiB, at most MaxLimitBytes, for the whole header section (field lines and their CRLFs plus the final CRLF); -> 431
 	MaxHeaderCount int   // default 100 fields; -> 431
 	MaxBodySize    int64 // default 10 MiB (decoded body, Content-Length or chunked); -> 413
 }
@@ -30,7 +36,8 @@ func DefaultLimits() Limits {
 	}
 }
 
-// normalized returns l with every non-positive field replaced by its default.
+// normalized returns l with every non-positive field replaced by its
+// default, and MaxRequestLine and MaxHeaderBytes at most MaxLimitBytes.
 func (l Limits) normalized() Limits {
 	d := DefaultLimits()
 	if l.MaxRequestLine <= 0 {
@@ -45,5 +52,7 @@ func (l Limits) normalized() Limits {
 	if l.MaxBodySize <= 0 {
 		l.MaxBodySize = d.MaxBodySize
 	}
+	l.MaxRequestLine = min(l.MaxRequestLine, MaxLimitBytes)
+	l.MaxHeaderBytes = min(l.MaxHeaderBytes, MaxLimitBytes)
 	return l
 }

@@ -208,9 +208,11 @@ func (c Config) withDefaults() (Config, error) {
 // bodies are streamed to the handler. Chunk framing is not counted; the
 // backend's own slack covers it for chunks of sensible size.
 func (c Config) largestRequest() int {
-	n := int64(c.Limits.MaxRequestLine) + 2*int64(c.Limits.MaxHeaderBytes)
+	// Each term is capped first, so that limits meaning "none"
+	// (math.MaxInt, math.MaxInt64) cannot overflow the sum.
+	n := min(int64(c.Limits.MaxRequestLine), protocol.MaxLimitBytes) + 2*min(int64(c.Limits.MaxHeaderBytes), protocol.MaxLimitBytes)
 	if !c.StreamBodies {
-		n += c.Limits.MaxBodySize
+		n += min(c.Limits.MaxBodySize, math.MaxInt32)
 	}
 	return int(min(n, math.MaxInt32))
 }
