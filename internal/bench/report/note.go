@@ -32,6 +32,9 @@ func WriteNote(w io.Writer, rep *result.Report) error {
 		fmt.Fprintf(&b, "- Every row shows medians of %d rounds (each round ran every server in a fresh process, one after another): "+
 			"each metric the median of its own values (the mean of the middle two for an even count), errors and non-2xx summed; failed rounds are left out.\n", n)
 	}
+	if line := spreadLine(rep.Runs); line != "" {
+		b.WriteString(line)
+	}
 	// With --conns none only idle runs ran: no load point, no measured time.
 	load := slices.ContainsFunc(rep.Runs, func(r result.Run) bool { return !r.Idle() })
 	if load {
@@ -92,3 +95,35 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
+
+// spreadLine sums up how far req/CPU-s moved between rounds (each row's
+// RequestsPerCPUSecSpread): the median over the rows and the largest, so
+// that a reader knows which differences between rows are noise. It is
+// empty when no row was merged from two or more rounds.
+func spreadLine(rows []result.Run) string {
+	var spreads []float64
+	var widest result.Run
+	for _, r := range rows {
+		if r.Idle() || r.RequestsPerCPUSecSpread <= 0 {
+			continue
+		}
+		spreads = append(spreads, r.RequestsPerCPUSecSpread)
+		if r.RequestsPerCPUSecSpread > widest.RequestsPerCPUSecSpread {
+			widest = r
+		}
+	}
+	if len(spreads) == 0 {
+		return ""
+	}
+	slices.Sort(spreads)
+	mid := spreads[len(spreads)/2]
+	if len(spreads)%2 == 0 {
+		mid = (spreads[len(spreads)/2-1] + mid) / 2
+	}
+	return fmt.Sprintf("- req/CPU-s moved between rounds by a median %s per row ((max - min) / median; largest %s, %s at conns=%d pipeline=%d): "+
+		"rows closer than that are within this machine's noise.\n",
+		percent(mid), percent(widest.RequestsPerCPUSecSpread), widest.Server, widest.Conns, widest.Pipeline)
+}
+
+// percent formats a fraction as a whole percentage.
+func percent(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }

@@ -261,3 +261,44 @@ func TestFormatting(t *testing.T) {
 		t.Error("unknown values must print as -")
 	}
 }
+
+// TestWriteNoteSpread: the note says how far req/CPU-s moved between
+// rounds, the median over the rows that moved and the widest row.
+func TestWriteNoteSpread(t *testing.T) {
+	var rounds []result.Run
+	add := func(server string, pipeline int, perCPU ...float64) {
+		for i, v := range perCPU {
+			rounds = append(rounds, result.Run{
+				Server: server, Conns: 64, Pipeline: pipeline, Round: i + 1, Seconds: 1, Requests: 1,
+				ServerCPUKnown: true, ServerCPUSeconds: 1, RequestsPerCPUSec: v,
+			})
+		}
+	}
+	add("a", 1, 90, 100, 110)   // 20%
+	add("b", 1, 100, 100, 100)  // level: not counted
+	add("c", 16, 50, 100, 150)  // 100%
+	add("d", 16, 100, 80, 120)  // 40%
+	add("e", 16, 100, 100, 130) // 30%
+	rep := &result.Report{
+		Settings: result.Settings{Duration: "1s", Warmup: "0s", Rounds: 3}, Reference: "a",
+		Runs: result.MergeRounds(rounds), RoundRuns: rounds,
+	}
+	var b bytes.Buffer
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	// Spreads 20%, 30%, 40%, 100%: the middle two average to 35%.
+	want := "- req/CPU-s moved between rounds by a median 35% per row ((max - min) / median; largest 100%, c at conns=64 pipeline=16): " +
+		"rows closer than that are within this machine's noise.\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("note lacks %q:\n%s", want, b.String())
+	}
+	b.Reset()
+	rep.Settings.Rounds, rep.RoundRuns, rep.Runs = 1, nil, rounds[:1]
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "moved between rounds") {
+		t.Errorf("one round reports a spread:\n%s", b.String())
+	}
+}

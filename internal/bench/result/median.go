@@ -20,7 +20,8 @@ import (
 // none is hidden: Errors (kind by kind), Non2xx and Reconnects. The server
 // figures (ServerCPUSeconds, RequestsPerCPUSec, PeakRSSBytes) are medians
 // over the runs where /proc could be read, and ServerCPUKnown is true when
-// there was one. Wrk, when the runs have it, is merged the same way over
+// there was one; RequestsPerCPUSecSpread says how far RequestsPerCPUSec
+// moved between those runs. Wrk, when the runs have it, is merged the same way over
 // the runs where wrk succeeded, or is the first failed wrk result if it
 // never did.
 //
@@ -70,6 +71,7 @@ func Median(runs []Run) Run {
 		m.ServerCPUKnown = true
 		m.ServerCPUSeconds = medianOf(known, func(r Run) float64 { return r.ServerCPUSeconds })
 		m.RequestsPerCPUSec = medianOf(known, func(r Run) float64 { return r.RequestsPerCPUSec })
+		m.RequestsPerCPUSecSpread = spreadOf(known, m.RequestsPerCPUSec, func(r Run) float64 { return r.RequestsPerCPUSec })
 		m.PeakRSSBytes = int64(math.Round(medianOf(known, func(r Run) float64 { return float64(r.PeakRSSBytes) })))
 	}
 	m.Wrk = medianWrk(ok)
@@ -173,4 +175,17 @@ func medianOf[T any](xs []T, f func(T) float64) float64 {
 		return v[mid]
 	}
 	return (v[mid-1] + v[mid]) / 2
+}
+
+// spreadOf returns (max - min) / median of f over runs, 0 for fewer than
+// two runs or a zero median.
+func spreadOf(runs []Run, median float64, f func(Run) float64) float64 {
+	if len(runs) < 2 || median == 0 {
+		return 0
+	}
+	lo, hi := f(runs[0]), f(runs[0])
+	for _, r := range runs[1:] {
+		lo, hi = min(lo, f(r)), max(hi, f(r))
+	}
+	return (hi - lo) / median
 }

@@ -30,6 +30,7 @@ func TestMedianOdd(t *testing.T) {
 	want.Round, want.Rounds = 0, 3
 	want.Errors = Errors{Connect: 3, Read: 6, Write: 9, Parse: 12}
 	want.Non2xx, want.Reconnects = 15, 18
+	want.RequestsPerCPUSecSpread = (35.0 - 7) / 21 // req/CPU-s 35, 7 and 21
 	if m != want {
 		t.Errorf("median\n got  %+v\n want %+v", m, want)
 	}
@@ -87,6 +88,13 @@ func TestMedianServerFiguresWhereKnown(t *testing.T) {
 	m := Median([]Run{unknown, measured(2, 2), measured(3, 4)})
 	if !m.ServerCPUKnown || m.RequestsPerCPUSec != 21 || m.PeakRSSBytes != 3<<20 {
 		t.Errorf("median %+v", m)
+	}
+	// The spread is over the known rounds alone: 14 and 28 around 21.
+	if want := 14.0 / 21; math.Abs(m.RequestsPerCPUSecSpread-want) > 1e-12 {
+		t.Errorf("spread %v, want %v", m.RequestsPerCPUSecSpread, want)
+	}
+	if one := Median([]Run{unknown, measured(2, 2)}); one.RequestsPerCPUSecSpread != 0 {
+		t.Errorf("spread of one known round %v, want 0", one.RequestsPerCPUSecSpread)
 	}
 	unknown2 := unknown
 	if m := Median([]Run{unknown, unknown2}); m.ServerCPUKnown || m.RequestsPerCPUSec != 0 {

@@ -74,6 +74,12 @@ type Run struct {
 	// RequestsPerCPUSec is Requests per server CPU-second, the ranking
 	// metric on a small shared machine (0 when unknown).
 	RequestsPerCPUSec float64 `json:"requests_per_server_cpu_sec"`
+	// RequestsPerCPUSecSpread is set only in a row merged from rounds
+	// (Median): how far RequestsPerCPUSec moved between them, as
+	// (max - min) / median over the rounds where it was known; 0 with
+	// fewer than two. Rows closer than their spread are within the
+	// machine's noise.
+	RequestsPerCPUSecSpread float64 `json:"requests_per_server_cpu_sec_spread,omitempty"`
 	// PeakRSSBytes is the server's peak resident set (VmHWM) since it
 	// started (0 when unknown).
 	PeakRSSBytes int64 `json:"peak_rss_bytes"`
