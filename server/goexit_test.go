@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/miniasync/miniasync/internal/suite"
 	"github.com/miniasync/miniasync/poller"
 	"github.com/miniasync/miniasync/protocol"
@@ -55,5 +59,34 @@ func TestHandlerGoexit(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHandlerGoexitLogsOnce: a handler's Goexit is one error line, with its
+// connection; the worker the pool replaces is not a second warning.
+func TestHandlerGoexitLogsOnce(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	h := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		if req.Path() == "/exit" {
+			runtime.Goexit()
+		}
+		res.BodyString("ok")
+	})
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 1, Logger: zap.New(core)}, h)
+	if got := exchangeRaw(t, addr, "GET /exit HTTP/1.1\r\nHost: h\r\n\r\n"); got != "" {
+		t.Fatalf("/exit answered %q", got)
+	}
+	// With one worker, this is answered by the replacement, started after
+	// the pool reported the Goexit.
+	if got := exchangeRaw(t, addr, "GET / HTTP/1.1\r\nHost: h\r\n\r\n"); !strings.HasSuffix(got, "ok") {
+		t.Fatalf("after the Goexit: %q", got)
+	}
+	loud := logs.FilterLevelExact(zapcore.ErrorLevel).All()
+	loud = append(loud, logs.FilterLevelExact(zapcore.WarnLevel).All()...)
+	if len(loud) != 1 || !strings.Contains(loud[0].Message, "Goexit") {
+		t.Errorf("warnings and errors: %v, want the one line for the handler's Goexit", loud)
+	}
+	if logs.FilterMessageSnippet("another takes its place").Len() != 1 {
+		t.Errorf("the replaced worker was not logged at debug level: %v", logs.All())
 	}
 }

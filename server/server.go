@@ -261,7 +261,9 @@ func (s *Server) wake() {
 
 func (s *Server) workerPanic(v any, stack []byte) {
 	if v == worker.ErrGoexit {
-		s.log.Warn("a worker ended in runtime.Goexit; another takes its place")
+		// The turn that ran the handler has logged it as an error, with
+		// its connection; that the pool replaced the worker is a detail.
+		s.log.Debug("a worker ended in runtime.Goexit; another takes its place")
 		return
 	}
 	s.log.Error("worker panicked outside a handler", zap.Any("panic", v), zap.ByteString("stack", stack))
