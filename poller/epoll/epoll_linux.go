@@ -58,9 +58,6 @@ const (
 	acceptBackoff = 100 * time.Millisecond
 	// acceptLogEvery rate-limits the log line about that pause.
 	acceptLogEvery = 10 * time.Second
-	// pruneEvery is how often an idle loop drops closed connections from
-	// its table (fdconn.Table.Prune).
-	pruneEvery = 5 * time.Second
 
 	readEvents = unix.EPOLLIN | unix.EPOLLRDHUP
 )
@@ -92,7 +89,6 @@ type Poller struct {
 	gen         uint32
 	pausedUntil time.Time
 	lastLog     time.Time
-	pruned      time.Time // last fdconn.Table.Prune
 }
 
 // Open creates the epoll instance, the wake-up eventfd and the listener.
@@ -234,11 +230,8 @@ func (p *Poller) epollWait(raw []unix.EpollEvent, ms int) (int, error) {
 		return n, err
 	}
 	now := time.Now()
-	if now.Sub(p.pruned) >= pruneEvery {
-		// Nothing to do now: a good moment to forget closed connections.
-		p.conns.Prune((*fdconn.Conn).Closed)
-		p.pruned = now
-	}
+	// Nothing to do now: a good moment to forget closed connections.
+	p.conns.PruneIfDue(now, (*fdconn.Conn).Closed)
 	var deadline time.Time
 	if ms > 0 {
 		deadline = now.Add(time.Duration(ms) * time.Millisecond)

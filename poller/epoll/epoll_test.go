@@ -153,7 +153,7 @@ func TestIdleLoopForgetsClosedConnections(t *testing.T) {
 	pollertest.ForgetsClosed(t, p, func() (cs []poller.Conn) {
 		p.conns.Each(func(_ int, c *fdconn.Conn) { cs = append(cs, c) })
 		return cs
-	}, func() { p.pruned = time.Now().Add(-pruneEvery) })
+	}, p.conns.MakePruneDue)
 }
 
 func TestErrorEventCarriesCause(t *testing.T) {

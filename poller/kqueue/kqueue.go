@@ -35,9 +35,6 @@ const (
 	acceptBackoff = 100 * time.Millisecond
 	// acceptLogEvery rate-limits the log line about that pause.
 	acceptLogEvery = 10 * time.Second
-	// pruneEvery is how often the loop drops closed connections from its
-	// table (fdconn.Table.Prune), before a wait that may block.
-	pruneEvery = 5 * time.Second
 	// batchSize is the most kernel events one Wait takes.
 	batchSize = 256
 )
@@ -88,7 +85,6 @@ type Poller struct {
 	gen         uint32
 	pausedUntil time.Time
 	lastLog     time.Time
-	pruned      time.Time // last fdconn.Table.Prune
 }
 
 // Open creates the kqueue, the wake-up event (or pipe) and the listener.
@@ -251,10 +247,8 @@ func (p *Poller) Wait(events []poller.Event, timeout time.Duration) (int, error)
 	var start time.Time
 	if timeout != 0 {
 		start = time.Now()
-		if start.Sub(p.pruned) >= pruneEvery {
-			p.conns.Prune((*fdconn.Conn).Closed)
-			p.pruned = start
-		}
+		// Before a wait that may block: forget closed connections.
+		p.conns.PruneIfDue(start, (*fdconn.Conn).Closed)
 	}
 	for {
 		ts := &p.ts

@@ -304,7 +304,7 @@ func TestWaitForgetsClosedConnections(t *testing.T) {
 	pollertest.ForgetsClosed(t, p, func() (cs []poller.Conn) {
 		p.conns.Each(func(_ int, c *fdconn.Conn) { cs = append(cs, c) })
 		return cs
-	}, func() { p.pruned = time.Now().Add(-pruneEvery) })
+	}, p.conns.MakePruneDue)
 }
 
 func TestResetReportsClosedOrFailingRead(t *testing.T) {

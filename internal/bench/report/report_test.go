@@ -196,15 +196,7 @@ func TestWriteNoteRounds(t *testing.T) {
 			rounds = append(rounds, r)
 		}
 	}
-	rep := &result.Report{
-		Settings: result.Settings{Duration: "3s", Warmup: "1s", Rounds: 3}, Reference: "net/http",
-		Runs: result.MergeRounds(rounds), RoundRuns: rounds,
-	}
-	var b bytes.Buffer
-	if err := WriteNote(&b, rep); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
+	rep, out := noteOfRounds(t, rounds, "net/http")
 	for _, want := range []string{
 		"medians of 3 rounds", "the mean of the middle two for an even count",
 		"epoll at conns=64 pipeline=16 failed in round 2: server exited: killed\n",
@@ -214,7 +206,7 @@ func TestWriteNoteRounds(t *testing.T) {
 			t.Errorf("note lacks %q:\n%s", want, out)
 		}
 	}
-	b.Reset()
+	var b bytes.Buffer
 	rep.Settings.Rounds, rep.RoundRuns, rep.Runs = 1, nil, runs
 	if err := WriteNote(&b, rep); err != nil {
 		t.Fatal(err)
@@ -279,21 +271,14 @@ func TestWriteNoteSpread(t *testing.T) {
 	add("c", 16, 50, 100, 150)  // 100%
 	add("d", 16, 100, 80, 120)  // 40%
 	add("e", 16, 100, 100, 130) // 30%
-	rep := &result.Report{
-		Settings: result.Settings{Duration: "1s", Warmup: "0s", Rounds: 3}, Reference: "a",
-		Runs: result.MergeRounds(rounds), RoundRuns: rounds,
-	}
-	var b bytes.Buffer
-	if err := WriteNote(&b, rep); err != nil {
-		t.Fatal(err)
-	}
+	rep, out := noteOfRounds(t, rounds, "a")
 	// Spreads 20%, 30%, 40%, 100%: the middle two average to 35%.
 	want := "- req/CPU-s moved between rounds by a median 35% per row ((max - min) / median; largest 100%, c at conns=64 pipeline=16): " +
 		"rows closer than that are within this machine's noise.\n"
-	if !strings.Contains(b.String(), want) {
-		t.Errorf("note lacks %q:\n%s", want, b.String())
+	if !strings.Contains(out, want) {
+		t.Errorf("note lacks %q:\n%s", want, out)
 	}
-	b.Reset()
+	var b bytes.Buffer
 	rep.Settings.Rounds, rep.RoundRuns, rep.Runs = 1, nil, rounds[:1]
 	if err := WriteNote(&b, rep); err != nil {
 		t.Fatal(err)
@@ -301,4 +286,19 @@ func TestWriteNoteSpread(t *testing.T) {
 	if strings.Contains(b.String(), "moved between rounds") {
 		t.Errorf("one round reports a spread:\n%s", b.String())
 	}
+}
+
+// noteOfRounds writes the note of a 3-round report of rounds' runs and
+// returns the report and the note.
+func noteOfRounds(t *testing.T, rounds []result.Run, reference string) (*result.Report, string) {
+	t.Helper()
+	rep := &result.Report{
+		Settings: result.Settings{Duration: "1s", Warmup: "0s", Rounds: 3}, Reference: reference,
+		Runs: result.MergeRounds(rounds), RoundRuns: rounds,
+	}
+	var b bytes.Buffer
+	if err := WriteNote(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep, b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,6 +68,36 @@ func TestTablePrune(t *testing.T) {
 	tab.Prune(gone)
 	if len(tab.slots) < 3001 || tab.Get(3000) != &live || tab.Get(100) != nil {
 		t.Fatalf("Prune shrank below an open connection (%d slots) or kept a closed one", len(tab.slots))
+	}
+}
+
+// TestTablePruneIfDue: the first call prunes, calls within PruneEvery do
+// not, a later one does, and MakePruneDue makes the next one prune.
+func TestTablePruneIfDue(t *testing.T) {
+	var tab Table[int]
+	calls := 0
+	gone := func(*int) bool { calls++; return false }
+	live := 1
+	tab.Put(3, &live)
+	now := time.Now()
+	for _, c := range []struct {
+		at        time.Time
+		makeDue   bool
+		wantCalls int
+	}{
+		{now, false, 1},
+		{now.Add(PruneEvery - time.Millisecond), false, 1},
+		{now.Add(PruneEvery), false, 2},
+		{now.Add(PruneEvery + time.Millisecond), false, 2},
+		{now.Add(PruneEvery + 2*time.Millisecond), true, 3},
+	} {
+		if c.makeDue {
+			tab.MakePruneDue()
+		}
+		tab.PruneIfDue(c.at, gone)
+		if calls != c.wantCalls {
+			t.Fatalf("at +%v (made due: %v): %d prunes, want %d", c.at.Sub(now), c.makeDue, calls, c.wantCalls)
+		}
 	}
 }
 

@@ -1,10 +1,16 @@
 package fdconn
 
+import "time"
+
 // Table maps descriptor numbers to the connections of one event loop. Only
 // the event loop's goroutine uses it, so it needs no lock.
 type Table[C any] struct {
-	slots []*C
+	slots  []*C
+	pruned time.Time // when PruneIfDue last pruned
 }
+
+// PruneEvery is how often PruneIfDue prunes.
+const PruneEvery = 5 * time.Second
 
 // Put records c under fd, replacing whatever an earlier connection with
 // the same descriptor left there.
@@ -67,3 +73,15 @@ func (t *Table[C]) Prune(gone func(*C) bool) {
 		t.slots = append([]*C(nil), t.slots[:n]...)
 	}
 }
+
+// PruneIfDue runs Prune when PruneEvery has passed since it last did. The
+// event loop calls it when it has nothing to do and is about to wait.
+func (t *Table[C]) PruneIfDue(now time.Time, gone func(*C) bool) {
+	if now.Sub(t.pruned) >= PruneEvery {
+		t.Prune(gone)
+		t.pruned = now
+	}
+}
+
+// MakePruneDue makes the next PruneIfDue prune, for the backends' tests.
+func (t *Table[C]) MakePruneDue() { t.pruned = time.Time{} }
