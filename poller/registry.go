@@ -19,9 +19,11 @@ type Options struct {
 	Logger *zap.Logger
 	// Inline promises that the goroutine calling Wait handles every event
 	// itself, and hands the connection back (Arm or Close) before it calls
-	// Wait again. A backend may then keep registrations armed between
-	// events (level-triggered instead of one-shot), which makes an Arm that
-	// does not change the interest free. Backends may ignore it.
+	// Wait again: every call on a Conn comes from that goroutine. A backend
+	// may then keep registrations armed between events (level-triggered
+	// instead of one-shot), which makes an Arm that does not change the
+	// interest free, or take owners' requests and buffers without locks.
+	// Backends may ignore it.
 	Inline bool
 	// MaxRequest is the largest request, in bytes, the owner takes in
 	// whole before answering it: request line, header sections and a

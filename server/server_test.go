@@ -34,9 +34,13 @@ func TestSuite(t *testing.T) {
 }
 
 // TestSuiteInline runs the integration suite with handlers on the event
-// loop (Config.Inline) on the default backend.
+// loop (Config.Inline) on every backend: with poller.Options.Inline, epoll
+// keeps registrations armed and iouring takes owner requests and buffers
+// without locks.
 func TestSuiteInline(t *testing.T) {
-	suite.RunTarget(t, suite.Target{Backend: poller.Default(), Inline: true})
+	for _, b := range poller.Available() {
+		t.Run(b, func(t *testing.T) { suite.RunTarget(t, suite.Target{Backend: b, Inline: true}) })
+	}
 }
 
 // TestRobustness runs the hostile-client battery against every backend.

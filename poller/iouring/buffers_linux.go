@@ -46,21 +46,48 @@ func (b *buffer) size() int {
 	return len(b.b)
 }
 
-// appendInput appends p to pending input, moving it to a larger buffer
+// appendInput appends data to pending input, moving it to a larger buffer
 // when it outgrows its own.
-func appendInput(in *buffer, p []byte) *buffer {
+func (p *Poller) appendInput(in *buffer, data []byte) *buffer {
 	if in == nil {
-		in = getBuffer(len(p))
+		in = p.getBuffer(len(data))
 	}
-	if len(in.b)+len(p) > cap(in.b) {
-		grown := make([]byte, len(in.b), 2*(len(in.b)+len(p)))
+	if len(in.b)+len(data) > cap(in.b) {
+		grown := make([]byte, len(in.b), 2*(len(in.b)+len(data)))
 		copy(grown, in.b)
 		if cap(in.b) == bufferSize {
-			putBuffer(in)
+			p.putBuffer(in)
 			in = new(buffer)
 		}
 		in.b = grown
 	}
-	in.b = append(in.b, p...)
+	in.b = append(in.b, data...)
 	return in
+}
+
+// freeMax bounds the loop's own stock of buffers (Poller.free): 256 KiB.
+const freeMax = 64
+
+// getBuffer is getBuffer, from the loop's own stock when every owner runs
+// on the loop's goroutine (poller.Options.Inline), without the pool's
+// per-P bookkeeping.
+func (p *Poller) getBuffer(n int) *buffer {
+	if k := len(p.free); p.inline && k > 0 && n <= bufferSize {
+		b := p.free[k-1]
+		p.free[k-1] = nil
+		p.free = p.free[:k-1]
+		return b
+	}
+	return getBuffer(n)
+}
+
+// putBuffer is putBuffer, into the loop's own stock while it has room
+// when every owner runs on the loop's goroutine.
+func (p *Poller) putBuffer(b *buffer) {
+	if p.inline && b != nil && cap(b.b) == bufferSize && len(p.free) < freeMax {
+		b.b, b.off = b.b[:0], 0
+		p.free = append(p.free, b)
+		return
+	}
+	putBuffer(b)
 }

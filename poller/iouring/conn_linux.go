@@ -165,7 +165,7 @@ func (c *conn) Write(b []byte) (int, error) {
 	}
 	rest := b[sent:]
 	n := min(len(rest), c.p.cfg.MaxPendingOutput)
-	out := getBuffer(n)
+	out := c.p.getBuffer(n)
 	out.b = append(out.b, rest[:n]...)
 	c.out = out
 	c.state.Or(sendBit)
@@ -190,7 +190,7 @@ func (c *conn) Arm(i poller.Interest) error {
 	// carried it and this Arm; the loop sets it only while building that
 	// event, and after Close only the loop does.)
 	if c.lent != nil {
-		putBuffer(c.lent)
+		c.p.putBuffer(c.lent)
 		c.lent = nil
 	}
 	if hit := ownerArm(&c.state, i, c.state.Load()&sendBit == 0); hit != 0 {

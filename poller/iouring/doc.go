@@ -45,7 +45,12 @@
 //   - Owners never touch the submission queue. Arm, Close and queued
 //     writes post small requests to a mutex-guarded list that the loop
 //     runs at the top of Wait; Arm for a connection with nothing waiting
-//     costs nothing at all (see state_linux.go).
+//     costs nothing at all (see state_linux.go). With
+//     poller.Options.Inline (server.Config.Inline), where every owner
+//     call runs on the loop's goroutine, the list needs no lock and the
+//     loop keeps a small stock of buffers of its own (up to 64, 256 KiB)
+//     instead of going through the shared pool: about a tenth less user
+//     time per request at 64 connections.
 //   - Wake-ups come through the ring itself: a read of an eventfd is kept
 //     in flight, and Wake (or an owner's request) writes the eventfd only
 //     while the loop is blocked in io_uring_enter.

@@ -134,6 +134,12 @@ type Poller struct {
 	closed      bool
 	pausedUntil time.Time
 	lastLog     time.Time
+
+	// inline is poller.Options.Inline: every owner call runs on the
+	// loop's goroutine, so post needs no lock and buffers come from free,
+	// the loop's own stock (see getBuffer), instead of the shared pool.
+	inline bool
+	free   []*buffer
 }
 
 // Open sets up the ring, the provided-buffer ring, the wake-up eventfd and
@@ -146,7 +152,7 @@ func Open(o poller.Options) (*Poller, error) {
 	if err := availability(); err != nil {
 		return nil, fmt.Errorf("iouring: %w: %w", poller.ErrUnavailable, err)
 	}
-	p := &Poller{log: o.Log(), cfg: cfg, wakeBuf: new([8]byte), lfd: -1}
+	p := &Poller{log: o.Log(), cfg: cfg, wakeBuf: new([8]byte), lfd: -1, inline: o.Inline}
 	// A blocking eventfd: its read waits in the ring until Wake writes.
 	if p.waker, err = fdconn.NewWaker(0); err != nil {
 		_ = p.Close()
@@ -219,6 +225,10 @@ func (p *Poller) Wake() error {
 
 // post queues a request for the event loop and wakes it if it sleeps.
 func (p *Poller) post(o op) {
+	if p.inline {
+		p.ops = append(p.ops, o) // the loop's own goroutine, not blocked
+		return
+	}
 	p.opMu.Lock()
 	p.ops = append(p.ops, o)
 	p.opsLen.Store(int32(len(p.ops)))
@@ -228,6 +238,14 @@ func (p *Poller) post(o op) {
 			p.log.Error("iouring: waking the event loop", zap.Error(err))
 		}
 	}
+}
+
+// hasOps reports whether owners posted requests the loop has not run.
+func (p *Poller) hasOps() bool {
+	if p.inline {
+		return len(p.ops) > 0
+	}
+	return p.opsLen.Load() > 0
 }
 
 // kick writes the eventfd, once until its read completes.
@@ -285,7 +303,7 @@ func (p *Poller) wait(events []poller.Event, timeout time.Duration) (int, error)
 	}
 	p.sleeping.Store(true)
 	var err error
-	if p.opsLen.Load() == 0 && !p.wakeReq.Load() {
+	if !p.hasOps() && !p.wakeReq.Load() {
 		err = p.enter(1, timeout)
 	}
 	p.sleeping.Store(false)
@@ -321,7 +339,7 @@ func (p *Poller) flush() error {
 // make: closing descriptors, shutdown).
 func (p *Poller) collect(events []poller.Event) int {
 	out := 0
-	if len(p.carry) > 0 || p.opsLen.Load() > 0 {
+	if len(p.carry) > 0 || p.hasOps() {
 		out = p.runOps(events)
 	}
 	out += p.reap(events[out:])
@@ -338,11 +356,15 @@ func (p *Poller) runOps(events []poller.Event) int {
 		p.carry = nil
 		out = p.apply(todo, events, out)
 	}
-	p.opMu.Lock()
+	if !p.inline {
+		p.opMu.Lock()
+	}
 	batch := p.ops
 	p.ops = p.spare[:0]
-	p.opsLen.Store(0)
-	p.opMu.Unlock()
+	if !p.inline {
+		p.opsLen.Store(0)
+		p.opMu.Unlock()
+	}
 	out = p.apply(batch, events, out)
 	clear(batch)
 	p.spare = batch[:0]
@@ -645,7 +667,7 @@ func (p *Poller) onRecv(c *conn, e *cqe, ev *poller.Event) bool {
 	if e.flags&cqeFBuffer != 0 {
 		bid := uint16(e.flags >> cqeBufferShift)
 		if e.res > 0 && !c.closing {
-			c.pending = appendInput(c.pending, p.bufs.get(bid, int(e.res)))
+			c.pending = p.appendInput(c.pending, p.bufs.get(bid, int(e.res)))
 			set = dataBit
 		}
 		p.bufs.add(bid)
@@ -763,7 +785,7 @@ func (p *Poller) onSend(c *conn, e *cqe, ev *poller.Event) bool {
 
 // sendDone frees the output buffer and hands writing back to the owner.
 func (p *Poller) sendDone(c *conn) {
-	putBuffer(c.out)
+	p.putBuffer(c.out)
 	c.out = nil
 	c.state.And(^uint32(sendBit))
 }
@@ -777,8 +799,8 @@ func (p *Poller) closeConn(c *conn, armed poller.Interest) {
 		return
 	}
 	c.closing = true
-	putBuffer(c.lent)
-	putBuffer(c.pending)
+	p.putBuffer(c.lent)
+	p.putBuffer(c.pending)
 	c.lent, c.pending = nil, nil
 	if c.sendOn && armed&poller.Writable == 0 && c.state.Load()&failBit == 0 {
 		c.graced = true
@@ -825,7 +847,7 @@ func (p *Poller) maybeFinish(c *conn) {
 		p.conns.Delete(int(c.fd))
 	}
 	if c.out != nil {
-		putBuffer(c.out)
+		p.putBuffer(c.out)
 		c.out = nil
 	}
 }

@@ -233,3 +233,72 @@ func TestCloseThenWait(t *testing.T) {
 		t.Fatalf("Wake after Close: %v", err)
 	}
 }
+
+// TestInlineKeepsItsOwnBuffers: with poller.Options.Inline the loop keeps
+// up to freeMax pooled buffers of its own and reuses them, and hands any
+// others to the shared pool; without it, it keeps none.
+func TestInlineKeepsItsOwnBuffers(t *testing.T) {
+	p := &Poller{inline: true}
+	var bufs []*buffer
+	for range freeMax + 8 {
+		bufs = append(bufs, getBuffer(10))
+	}
+	for _, b := range bufs {
+		b.b = append(b.b, "stale"...)
+		b.off = 3
+		p.putBuffer(b)
+	}
+	p.putBuffer(&buffer{b: make([]byte, 0, 2*bufferSize)}) // not pooled: never kept
+	if len(p.free) != freeMax {
+		t.Fatalf("the loop keeps %d buffers, want freeMax (%d)", len(p.free), freeMax)
+	}
+	got := p.getBuffer(100)
+	if got != bufs[freeMax-1] || len(got.b) != 0 || got.off != 0 || len(p.free) != freeMax-1 {
+		t.Fatalf("got %p (len %d, off %d), %d left; want the last kept buffer, emptied", got, len(got.b), got.off, len(p.free))
+	}
+	if big := p.getBuffer(bufferSize + 1); cap(big.b) <= bufferSize || len(p.free) != freeMax-1 {
+		t.Fatalf("a buffer larger than the pool's came from the loop's stock")
+	}
+	shared := &Poller{}
+	shared.putBuffer(getBuffer(10))
+	if len(shared.free) != 0 {
+		t.Fatal("without Inline the loop kept a buffer of its own")
+	}
+}
+
+// TestInlineRunsOwnerRequests: with Inline, an owner's request (here a
+// queued send) is queued without the lock and the shared counter and run
+// by the next Wait, and input that came while the connection was not armed
+// is reported after its Arm as usual.
+func TestInlineRunsOwnerRequests(t *testing.T) {
+	needRing(t)
+	p, err := Open(poller.Options{Addr: "127.0.0.1:0", Inline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	client, sc := accept(t, p)
+	client.Write([]byte("ping"))
+	if ev := pollertest.Next(t, p, poller.EventReadable); string(ev.Data) != "ping" {
+		t.Fatalf("data %q", ev.Data)
+	}
+	if n, err := sc.Write([]byte("pong")); n != 4 || err != nil {
+		t.Fatalf("Write: %d, %v", n, err)
+	}
+	client.Write([]byte("again"))
+	time.Sleep(50 * time.Millisecond) // received while not armed: pending
+	if err := sc.Arm(poller.Readable); err != nil {
+		t.Fatal(err)
+	}
+	if p.opsLen.Load() != 0 || len(p.ops) == 0 {
+		t.Fatalf("with Inline, requests are queued without the shared counter: %d counted, %d queued", p.opsLen.Load(), len(p.ops))
+	}
+	if ev := pollertest.Next(t, p, poller.EventReadable); string(ev.Data) != "again" {
+		t.Fatalf("data %q, want again", ev.Data)
+	}
+	_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	got := make([]byte, 4)
+	if _, err := io.ReadFull(client, got); err != nil || string(got) != "pong" {
+		t.Fatalf("client read %q, %v", got, err)
+	}
+}
