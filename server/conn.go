@@ -171,6 +171,9 @@ func (c *conn) turn(st *stash) {
 			// Complete requests are still buffered: yield to other
 			// connections. The socket is writable, so arming for it
 			// brings the connection back at once, behind the others.
+			// The deadline is a write's: the one left from the last arm
+			// measured the wait for these requests, long over.
+			c.setDeadline(c.srv.cfg.WriteTimeout)
 			c.idle.Store(idleNo)
 			c.handBack(poller.Writable)
 			return
