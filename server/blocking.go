@@ -83,6 +83,13 @@ func (c *conn) park(i poller.Interest, timeout time.Duration) error {
 	ex.parked = true
 	c.idle.Store(idleNo)
 	c.setDeadline(timeout)
+	if ex.readAbandoned.Load() {
+		// The handler has returned and waits for this read to end: let
+		// the next sweep give the connection back at once. (Its store
+		// of the flag comes before its own store of this deadline, so
+		// one of the two stores of 0 lands last.)
+		c.deadline.Store(0)
+	}
 	c.event, c.data, c.cause = 0, nil, nil
 	c.own.beginArm()
 	if err := c.pc.Arm(i); err != nil {
@@ -97,10 +104,18 @@ func (c *conn) park(i poller.Interest, timeout time.Duration) error {
 	<-ex.wake
 	ex.parked = false
 	if c.event == poller.EventClosed {
+		if ex.readAbandoned.Load() && errors.Is(c.cause, ErrClientTimeout) {
+			// Given back for the returned handler, not by a failure:
+			// the connection is fine and answers its response.
+			return errReadAbandoned
+		}
 		return ex.fail(c.cause)
 	}
 	return nil
 }
+
+// errReadAbandoned ends a body read that outlived its HTTPHandler.
+var errReadAbandoned = errors.New("server: request body read after the handler returned")
 
 // unpark gives a parked connection back to its worker; the loop calls it
 // after taking the connection, with the event's fields already set.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/miniasync/miniasync/protocol"
 )
@@ -107,6 +108,10 @@ type exchange struct {
 	// noContinue: the response has begun (HTTPHandler set its status), so
 	// no 100 Continue may go out for this request any more.
 	noContinue bool
+	// readAbandoned: the HTTPHandler returned while a goroutine it left
+	// behind (http.TimeoutHandler's, say) still reads the streamed body;
+	// that read ends now (see httpBody.endReads).
+	readAbandoned atomic.Bool
 
 	body streamedBody // the request's body when streamed (see body.go)
 	// bodyStart is when the request's header section was complete, for

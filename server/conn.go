@@ -329,6 +329,7 @@ func (c *conn) serveRequest() {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
 	ex.failed, ex.flushed, ex.noContinue = nil, false, false
+	ex.readAbandoned.Store(false)
 	if req.BodyStreamed() {
 		req.SetBodyStream((*bodyStream)(c))
 	}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 
@@ -131,6 +132,7 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 		h = serverOptions // as net/http: "OPTIONS *" asks about the server, not a resource
 	}
 	ok = c.callHTTP(h, w, r)
+	hx.body.endReads() // before this goroutine touches the connection again
 	if r.MultipartForm != nil {
 		_ = r.MultipartForm.RemoveAll() // the temporary files of ParseMultipartForm, as net/http
 	}
@@ -381,6 +383,10 @@ func declaredTrailers(h http.Header) http.Header {
 // connection itself for a streamed one. It is valid until the handler
 // returns, like net/http's.
 type httpBody struct {
+	// mu is held for every Read: a goroutine the handler started may read
+	// while, or after, the handler returns (http.TimeoutHandler's does),
+	// and a streamed read may park the connection (see endReads).
+	mu       sync.Mutex
 	c        *conn
 	req      *http.Request
 	rest     []byte            // unread buffered body
@@ -393,6 +399,8 @@ type httpBody struct {
 
 // Read implements io.Reader.
 func (b *httpBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.closed.Load() {
 		return 0, http.ErrBodyReadAfterClose
 	}
@@ -403,6 +411,9 @@ func (b *httpBody) Read(p []byte) (int, error) {
 		n, err := b.c.readBody(p)
 		if errors.Is(err, io.EOF) {
 			b.sawEOF = true
+		}
+		if errors.Is(err, errReadAbandoned) {
+			return n, http.ErrBodyReadAfterClose
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			if x, ok := b.req.Context().(*requestContext); ok {
@@ -452,6 +463,27 @@ func (b *httpBody) Close() error {
 }
 
 func (b *httpBody) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.closed.Store(true)
 	b.rest = nil
+}
+
+// endReads is called when the handler has returned: later reads fail, as
+// net/http's, and a read still running on a goroutine the handler left
+// behind is ended first. Such a read, parked for the client, holds the
+// connection (blocking.go): readAbandoned has the loop give it back at its
+// next sweep, a tick at most, instead of when the client sends more.
+func (b *httpBody) endReads() {
+	b.closed.Store(true)
+	if !b.mu.TryLock() {
+		if b.streamed {
+			ex := b.c.ex
+			ex.readAbandoned.Store(true)
+			b.c.deadline.Store(0)
+		}
+		b.mu.Lock()
+	}
+	b.rest = nil
+	b.mu.Unlock()
 }
