@@ -301,6 +301,9 @@ func (w *responseWriter) writeHead(p []byte) {
 		w.contentLength = int64(len(p))
 		extra.contentLength, extra.setLength = int64(len(p)), true
 	}
+	// A shutdown may have begun while the handler ran: the head says so
+	// when it goes out, as the native path's does.
+	w.noKeepAlive = w.noKeepAlive || w.c.srv.draining.Load()
 	if w.wants10Keep && !w.noKeepAlive && h.get("Content-Length") != "" && h.get("Connection") == "keep-alive" {
 		w.closeAfter = false
 	}

@@ -3,12 +3,15 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/miniasync/miniasync/internal/suite"
 	"github.com/miniasync/miniasync/poller"
+	"github.com/miniasync/miniasync/protocol"
 	"github.com/miniasync/miniasync/server"
 )
 
@@ -54,5 +57,47 @@ func TestShutdownNewConnections(t *testing.T) {
 			}
 			suite.ExpectClosed(t, silent, bufio.NewReader(silent))
 		})
+	}
+}
+
+// TestShutdownInFlightSaysClose: the response to a request whose handler
+// was running when Shutdown began carries Connection: close, then the
+// connection closes, for native and HTTPHandler handlers, pool and inline.
+func TestShutdownInFlightSaysClose(t *testing.T) {
+	started := make(chan struct{}, 1)
+	release := make(chan struct{})
+	for name, h := range map[string]server.Handler{
+		"native": server.HandlerFunc(func(_ *protocol.Request, res *protocol.Response) {
+			started <- struct{}{}
+			<-release
+			res.BodyString("done")
+		}),
+		"HTTPHandler": server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			started <- struct{}{}
+			<-release
+			io.WriteString(w, "done")
+		})),
+	} {
+		for _, inline := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/inline=%v", name, inline), func(t *testing.T) {
+				srv, addr := suite.Start(t, suite.Target{Backend: poller.Default(), Inline: inline}, server.Config{Workers: 2}, h)
+				c := suite.Dial(t, addr)
+				io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				<-started
+				shut := make(chan error, 1)
+				go func() { shut <- srv.Shutdown(context.Background()) }()
+				time.Sleep(200 * time.Millisecond) // Shutdown has begun
+				release <- struct{}{}
+				r := bufio.NewReader(c)
+				res, err := suite.ReadResponse(r, false)
+				if err != nil || string(res.Body) != "done" || !res.Close {
+					t.Fatalf("response %+v, %v; want done with Connection: close", res, err)
+				}
+				suite.ExpectClosed(t, c, r)
+				if err := <-shut; err != nil {
+					t.Errorf("Shutdown: %v", err)
+				}
+			})
+		}
 	}
 }
