@@ -104,10 +104,18 @@ func (c *conn) park(i poller.Interest, timeout time.Duration) error {
 	<-ex.wake
 	ex.parked = false
 	if c.event == poller.EventClosed {
-		if ex.readAbandoned.Load() && errors.Is(c.cause, ErrClientTimeout) {
+		switch {
+		case !errors.Is(c.cause, ErrClientTimeout):
+		case ex.readAbandoned.Load():
 			// Given back for the returned handler, not by a failure:
 			// the connection is fine and answers its response.
 			return errReadAbandoned
+		case i == poller.Readable:
+			// The client sent no body bytes in time. Only the body
+			// failed: the handler's answer still goes out (its status
+			// says why, 408 say), then the connection closes.
+			ex.body.err = fmt.Errorf("server: request body: %w", ErrClientTimeout)
+			return ex.body.err
 		}
 		return ex.fail(c.cause)
 	}

@@ -119,7 +119,10 @@ func (c *conn) receiveBody() error {
 		}
 		switch {
 		case errors.Is(err, io.EOF):
-			return ex.fail(fmt.Errorf("server: request body: %w", io.ErrUnexpectedEOF))
+			// The client closed its side mid-body. It may still read:
+			// the handler's answer goes out, then the connection closes.
+			ex.body.err = fmt.Errorf("server: request body: %w", io.ErrUnexpectedEOF)
+			return ex.body.err
 		case !errors.Is(err, poller.ErrWouldBlock):
 			return ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
 		}

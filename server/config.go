@@ -63,7 +63,10 @@ type Config struct {
 	// it comes with Request.BodyReader (r.Body under HTTPHandler), so an
 	// upload larger than memory can be processed piece by piece, up to
 	// Limits.MaxBodySize (raise it for large uploads). ReadBodyTimeout
-	// then bounds each wait for more body bytes. A handler waiting for a
+	// then bounds each wait for more body bytes; when it runs out, or the
+	// client closes its side mid-body, the read fails (ErrClientTimeout,
+	// io.ErrUnexpectedEOF) but the handler's response still goes out,
+	// then the connection closes. A handler waiting for a
 	// slow upload holds its worker meanwhile: pair this with MaxWorkers.
 	// Requests whose body arrived with the header are served as usual.
 	// Not available with Inline. Default false: bodies are buffered whole

@@ -475,3 +475,56 @@ func TestStreamBodiesNoContinueInsideResponse(t *testing.T) {
 		t.Fatalf("response %q: want the body read back and no 100 Continue inside it", got)
 	}
 }
+
+// TestStreamedBodyFailureStillAnswers: when a streamed body stops short,
+// because the client sent nothing for ReadBodyTimeout or closed its side
+// mid-body, only the body fails: the handler's answer (408, 400) still
+// reaches the client, then the connection closes, for native and
+// HTTPHandler handlers on every backend (netpoll has no half-close).
+func TestStreamedBodyFailureStillAnswers(t *testing.T) {
+	native := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		_, err := io.ReadAll(req.BodyReader())
+		status := 400
+		if errors.Is(err, server.ErrClientTimeout) {
+			status = 408
+		}
+		res.Status(status).BodyString("body: " + err.Error())
+	})
+	adapted := server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		status := 400
+		if errors.Is(err, server.ErrClientTimeout) {
+			status = 408
+		}
+		http.Error(w, "body: "+err.Error(), status)
+	}))
+	for _, backend := range poller.Available() {
+		for name, h := range map[string]server.Handler{"native": native, "HTTPHandler": adapted} {
+			for _, halfClose := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/halfClose=%v", backend, name, halfClose), func(t *testing.T) {
+					if halfClose && backend == netpoll.Name {
+						t.Skip("netpoll has no half-close: a client that shuts down its sending side is not answered (README)")
+					}
+					cfg := server.Config{Workers: 2, StreamBodies: true, ReadBodyTimeout: 300 * time.Millisecond}
+					_, addr := suite.Start(t, suite.Target{Backend: backend}, cfg, h)
+					c := suite.Dial(t, addr)
+					io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01")
+					want := 408
+					if halfClose {
+						time.Sleep(50 * time.Millisecond)
+						if err := c.(*net.TCPConn).CloseWrite(); err != nil {
+							t.Fatal(err)
+						}
+						want = 400
+					}
+					r := bufio.NewReader(c)
+					res, err := suite.ReadResponse(r, false)
+					if err != nil || res.Status != want || !res.Close {
+						t.Fatalf("response %+v, %v; want %d, closing", res, err, want)
+					}
+					suite.ExpectClosed(t, c, r)
+				})
+			}
+		}
+	}
+}
