@@ -318,9 +318,11 @@ func (w *responseWriter) writeHead(p []byte) {
 	if h.get("Connection") == "close" || w.noKeepAlive {
 		w.closeAfter = true
 	}
-	if b, ok := w.req.Body.(*httpBody); ok && b.expect && !b.sawEOF {
+	if b, ok := w.req.Body.(*httpBody); ok && b.expect && !b.sawEOF && !(b.streamed && !w.c.bodyUnfinished()) {
 		// The client waited for 100 Continue and the handler never read
-		// the body: whatever it sends next is not a request.
+		// the body: whatever it sends next is not a request. (A streamed
+		// body read to its last byte counts as read, though its EOF was
+		// not asked for: io.ReadFull of Content-Length bytes, say.)
 		w.closeAfter = true
 	}
 	if w.handlerDone && w.c.bodyUnfinished() {

@@ -528,3 +528,29 @@ func TestStreamedBodyFailureStillAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPHandlerExpectBodyReadInFullKeepsConnection: an HTTPHandler that
+// reads exactly Content-Length bytes of a streamed "Expect: 100-continue"
+// body (io.ReadFull, which never asks for the EOF) has read all of it: the
+// connection stays open, as net/http keeps it.
+func TestHTTPHandlerExpectBodyReadInFullKeepsConnection(t *testing.T) {
+	h := server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, r.ContentLength)
+		_, err := io.ReadFull(r.Body, buf)
+		fmt.Fprintf(w, "%s %v", buf, err)
+	}))
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, StreamBodies: true}, h)
+	c := suite.Dial(t, addr)
+	r := bufio.NewReader(c)
+	for i := range 2 {
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
+		if res, err := suite.ReadResponse(r, false); err != nil || res.Status != http.StatusContinue {
+			t.Fatalf("request %d: interim %+v, %v; want 100", i+1, res, err)
+		}
+		io.WriteString(c, "hello")
+		res, err := suite.ReadResponse(r, false)
+		if err != nil || string(res.Body) != "hello <nil>" || res.Close {
+			t.Fatalf("request %d: %+v, %v; want hello <nil>, keeping the connection", i+1, res, err)
+		}
+	}
+}
