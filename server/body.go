@@ -67,7 +67,7 @@ func (c *conn) readBody(p []byte) (int, error) {
 			// 9110 §10.1.1); it is due now that the handler reads, unless
 			// the response has begun: a 100 then would land inside it,
 			// and the client sends the body after its own wait instead.
-			if !ex.noContinue && !ex.res.Streaming() {
+			if !ex.noContinue.Load() && !ex.res.Streaming() {
 				c.out = append(c.outBuf(), protocol.Continue...)
 				if err := c.writeAll(); err != nil {
 					return 0, err

@@ -107,7 +107,9 @@ type exchange struct {
 	flushed bool          // output was written to the socket during the handler
 	// noContinue: the response has begun (HTTPHandler set its status), so
 	// no 100 Continue may go out for this request any more.
-	noContinue bool
+	// Atomic: a goroutine the handler started may read the body (and so
+	// look at it) while the handler sets its status.
+	noContinue atomic.Bool
 	// readAbandoned: the HTTPHandler returned while a goroutine it left
 	// behind (http.TimeoutHandler's, say) still reads the streamed body;
 	// that read ends now (see httpBody.endReads).

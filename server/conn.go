@@ -328,7 +328,8 @@ func (c *conn) reject(err error) {
 func (c *conn) serveRequest() {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
-	ex.failed, ex.flushed, ex.noContinue = nil, false, false
+	ex.failed, ex.flushed = nil, false
+	ex.noContinue.Store(false)
 	ex.readAbandoned.Store(false)
 	if req.BodyStreamed() {
 		req.SetBodyStream((*bodyStream)(c))

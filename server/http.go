@@ -112,7 +112,7 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	hx.body.req = r
 
 	w := &hx.rw
-	w.c, w.req = c, r
+	w.c, w.req, w.body = c, r, &hx.body
 	w.snap = &c.ex.snap
 	w.contentLength = -1
 	w.isHEAD = r.Method == http.MethodHead
@@ -131,7 +131,14 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	if r.RequestURI == "*" && r.Method == http.MethodOptions {
 		h = serverOptions // as net/http: "OPTIONS *" asks about the server, not a resource
 	}
+	returned := false
+	defer func() {
+		if !returned {
+			hx.body.endReads() // a Goexit: runTurn's recovery closes the connection, which must be this goroutine's
+		}
+	}()
 	ok = c.callHTTP(h, w, r)
+	returned = true
 	hx.body.endReads() // before this goroutine touches the connection again
 	if r.MultipartForm != nil {
 		_ = r.MultipartForm.RemoveAll() // the temporary files of ParseMultipartForm, as net/http
@@ -455,13 +462,17 @@ func (b *httpBody) setTrailers() {
 // http.ErrBodyReadAfterClose. A buffered chunked body's trailer fields
 // reach r.Trailer, as net/http's Close reads the body to its end.
 func (b *httpBody) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if !b.streamed && !b.closed.Load() {
 		b.setTrailers()
 	}
-	b.close()
+	b.closed.Store(true)
+	b.rest = nil
 	return nil
 }
 
+// close closes the body for the server (no trailers to publish).
 func (b *httpBody) close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -469,21 +480,38 @@ func (b *httpBody) close() {
 	b.rest = nil
 }
 
-// endReads is called when the handler has returned: later reads fail, as
-// net/http's, and a read still running on a goroutine the handler left
-// behind is ended first. Such a read, parked for the client, holds the
-// connection (blocking.go): readAbandoned has the loop give it back at its
-// next sweep, a tick at most, instead of when the client sends more.
+// endReads is called when the handler has returned, or ended in a
+// Goexit: later reads fail, as net/http's, and a read still running on a
+// goroutine the handler left behind is ended first (lockIO).
 func (b *httpBody) endReads() {
 	b.closed.Store(true)
-	if !b.mu.TryLock() {
-		if b.streamed {
-			ex := b.c.ex
-			ex.readAbandoned.Store(true)
-			b.c.deadline.Store(0)
-		}
-		b.mu.Lock()
-	}
+	b.lockIO()
 	b.rest = nil
 	b.mu.Unlock()
+}
+
+// lockIO takes the lock before the server's goroutine touches the
+// connection while the handler runs or once it has returned. A read
+// another goroutine holds it for may be parked for the client, and then
+// holds the connection (blocking.go): it is ended, the body closed, and
+// the loop gives the connection back to it at its next sweep (a tick at
+// most) instead of when the client sends more. So, as with net/http's
+// HTTP/1 server, a body being read from another goroutine is closed once
+// the response goes out.
+func (b *httpBody) lockIO() {
+	if b.mu.TryLock() {
+		return
+	}
+	b.closed.Store(true)
+	ex := b.c.ex
+	if b.streamed {
+		ex.readAbandoned.Store(true)
+		b.c.deadline.Store(0)
+	}
+	b.mu.Lock()
+	if ex.readAbandoned.Swap(false) {
+		// The connection is this goroutine's again, with the deadline
+		// of 0 left: give it a writer's.
+		b.c.setDeadline(b.c.srv.cfg.WriteTimeout)
+	}
 }

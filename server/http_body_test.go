@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +63,114 @@ func TestHTTPHandlerBodyReadOutlivesHandler(t *testing.T) {
 	}
 	if got := <-inner; got.err != nil || got.n != 2 {
 		t.Errorf("a new connection's body: %d bytes, %v", got.n, got.err)
+	}
+}
+
+// TestHTTPHandlerAnswersWhileAnotherGoroutineReads: http.TimeoutHandler
+// answering while its inner goroutine waits in r.Body.Read, with
+// Expect: 100-continue (the reader sends the 100) and with a message
+// longer than the response buffer (the answer goes out while the handler
+// runs), at two MaxOutput sizes. The answer's writes and the reader take
+// turns on the connection: the race detector watches, the 503 arrives
+// whole and the reader's read fails.
+func TestHTTPHandlerAnswersWhileAnotherGoroutineReads(t *testing.T) {
+	for _, expect := range []bool{false, true} {
+		for _, msgLen := range []int{8, 3000} {
+			for _, maxOut := range []int{0, 1024} {
+				t.Run(fmt.Sprintf("expect=%v/msg=%d/maxOutput=%d", expect, msgLen, maxOut), func(t *testing.T) {
+					inner := make(chan error, 1)
+					msg := strings.Repeat("m", msgLen)
+					h := server.HTTPHandler(http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						_, err := io.ReadAll(r.Body)
+						inner <- err
+					}), 100*time.Millisecond, msg))
+					cfg := server.Config{Workers: 2, StreamBodies: true, MaxOutput: maxOut}
+					_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, cfg, h)
+					c := suite.Dial(t, addr)
+					head := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+					if expect {
+						head += "Expect: 100-continue\r\n"
+					}
+					io.WriteString(c, head+"\r\n01")
+					r := bufio.NewReader(c)
+					res, err := suite.ReadResponse(r, false)
+					if err == nil && expect && res.Status == http.StatusContinue {
+						res, err = suite.ReadResponse(r, false)
+					}
+					if err != nil {
+						t.Fatalf("response: %v", err)
+					}
+					if res.Status != http.StatusServiceUnavailable || string(res.Body) != msg || !res.Close {
+						t.Fatalf("response %d, %d body bytes, close %v (%v); want 503 with the message, closing", res.Status, len(res.Body), res.Close, res.Header)
+					}
+					select {
+					case err := <-inner:
+						if err == nil {
+							t.Error("the reader left behind read the whole body of a request the client never finished")
+						}
+					case <-time.After(5 * time.Second):
+						t.Fatal("the reader left behind never returned")
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHTTPHandlerGoexitWithBodyReaderLeftBehind: a handler that leaves a
+// goroutine waiting in r.Body.Read and calls runtime.Goexit: the reader's
+// read ends (its connection closes) instead of waiting forever.
+func TestHTTPHandlerGoexitWithBodyReaderLeftBehind(t *testing.T) {
+	inner := make(chan error, 1)
+	h := server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		go func() {
+			_, err := io.ReadAll(r.Body)
+			inner <- err
+		}()
+		time.Sleep(100 * time.Millisecond) // the reader waits for the client
+		runtime.Goexit()
+	}))
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 2, StreamBodies: true}, h)
+	c := suite.Dial(t, addr)
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01")
+	r := bufio.NewReader(c)
+	suite.ExpectClosed(t, c, r)
+	select {
+	case err := <-inner:
+		if err == nil {
+			t.Error("the reader read a body the client never finished")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader is still waiting after its connection closed")
+	}
+}
+
+// TestHTTPHandlerAbandonedReadLeavesNoTrace: with one worker, the request
+// after one whose body read was abandoned (its exchange reused) streams a
+// slow body as usual: nothing of the abandoned read (its flag, its
+// deadline) carries over.
+func TestHTTPHandlerAbandonedReadLeavesNoTrace(t *testing.T) {
+	inner := make(chan error, 2)
+	h := server.HTTPHandler(http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		inner <- err
+		fmt.Fprintf(w, "%s", b)
+	}), 1500*time.Millisecond, "too slow"))
+	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 1, StreamBodies: true}, h)
+	c := suite.Dial(t, addr)
+	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01")
+	if res, err := suite.ReadResponse(bufio.NewReader(c), false); err != nil || res.Status != http.StatusServiceUnavailable {
+		t.Fatalf("first: %+v, %v", res, err)
+	}
+	<-inner
+	c2 := suite.Dial(t, addr)
+	io.WriteString(c2, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+	time.Sleep(500 * time.Millisecond) // several sweeps while the read waits
+	io.WriteString(c2, "cd")
+	if res, err := suite.ReadResponse(bufio.NewReader(c2), false); err != nil || res.Status != http.StatusOK || string(res.Body) != "abcd" {
+		t.Fatalf("second: %+v, %v; want 200 abcd", res, err)
+	}
+	if err := <-inner; err != nil {
+		t.Errorf("second read: %v", err)
 	}
 }

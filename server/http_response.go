@@ -32,8 +32,11 @@ var bufioPool sync.Pool
 type responseWriter struct {
 	c   *conn
 	req *http.Request
-	bw  *bufio.Writer // batches writes into chunks; nil after finish
-	cw  chunkWriter
+	// body is the request's body: its lock also guards the connection
+	// while the handler runs (httpBody.lockIO).
+	body *httpBody
+	bw   *bufio.Writer // batches writes into chunks; nil after finish
+	cw   chunkWriter
 
 	handlerHeader http.Header // what Header returns
 	snap          *headerSnapshot
@@ -99,7 +102,7 @@ func (w *responseWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	w.c.ex.noContinue = true // as net/http: no 100 Continue once the final status is set
+	w.c.ex.noContinue.Store(true) // as net/http: no 100 Continue once the final status is set
 	if w.calledHeader {
 		w.snap.take(w.handlerHeader)
 		w.snapped = true
@@ -119,6 +122,8 @@ func (w *responseWriter) WriteHeader(code int) {
 
 // writeInterim sends a 1xx response with the handler's fields.
 func (w *responseWriter) writeInterim(code int) {
+	w.body.lockIO()
+	defer w.body.mu.Unlock()
 	if code == http.StatusContinue {
 		w.c.ex.parser.ContinueSent() // the handler sent it: the server will not again
 	}
@@ -187,6 +192,8 @@ func (w *responseWriter) FlushError() error {
 	if err := w.bw.Flush(); err != nil {
 		return err
 	}
+	w.body.lockIO()
+	defer w.body.mu.Unlock()
 	if !w.headSent {
 		w.writeHead(nil)
 	}
@@ -196,6 +203,8 @@ func (w *responseWriter) FlushError() error {
 // Write frames one batch of body bytes.
 func (cw chunkWriter) Write(p []byte) (int, error) {
 	w := cw.w
+	w.body.lockIO()
+	defer w.body.mu.Unlock()
 	if !w.headSent {
 		w.writeHead(p)
 	}
@@ -323,6 +332,12 @@ func (w *responseWriter) writeHead(p []byte) {
 		// the body: whatever it sends next is not a request. (A streamed
 		// body read to its last byte counts as read, though its EOF was
 		// not asked for: io.ReadFull of Content-Length bytes, say.)
+		w.closeAfter = true
+	}
+	if w.body.closed.Load() && !w.handlerDone && w.c.bodyUnfinished() {
+		// The body was closed part-read while the handler runs (another
+		// goroutine was reading it when the response began, lockIO): no
+		// request can follow, so say the connection closes.
 		w.closeAfter = true
 	}
 	if w.handlerDone && w.c.bodyUnfinished() {
