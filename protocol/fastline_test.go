@@ -76,7 +76,7 @@ func TestRequestLineFastPathLimit(t *testing.T) {
 		t.Errorf("a line one byte over MaxRequestLine was taken by the fast path")
 	}
 	var p Parser
-	p.limits = Limits{MaxRequestLine: atLimit - 1}.normalized()
+	p.limits = Limits{MaxRequestLine: atLimit - 1}.Normalized()
 	p.ready = true
 	if _, err := p.Parse([]byte(line), &Request{}); err != errURITooLong {
 		t.Errorf("one byte over the limit: %v, want %v", err, errURITooLong)
@@ -102,7 +102,7 @@ func compareRequestLinePaths(t *testing.T, in []byte, lineLimit int) bool {
 // at offset pos of in.
 func compareRequestLinePathsAt(t *testing.T, in []byte, lineLimit, pos int) bool {
 	t.Helper()
-	l := Limits{MaxRequestLine: lineLimit}.normalized()
+	l := Limits{MaxRequestLine: lineLimit}.Normalized()
 	fast := Parser{limits: l, ready: true}
 	fast.pos, fast.scan = pos, pos
 	general := fast

@@ -37,7 +37,7 @@ var smallLimits = Limits{MaxRequestLine: 40, MaxHeaderBytes: 120, MaxHeaderCount
 // checkInvariants verifies what must hold for any accepted request.
 func checkInvariants(t *testing.T, in string, got result, l Limits) {
 	t.Helper()
-	l = l.normalized()
+	l = l.Normalized()
 	if got.Status == 0 {
 		if got.N <= 0 || got.N > len(in) {
 			t.Fatalf("n = %d for %d input bytes", got.N, len(in))

@@ -36,9 +36,10 @@ func DefaultLimits() Limits {
 	}
 }
 
-// normalized returns l with every non-positive field replaced by its
-// default, and MaxRequestLine and MaxHeaderBytes at most MaxLimitBytes.
-func (l Limits) normalized() Limits {
+// Normalized returns the limits a Parser enforces for l: every
+// non-positive field replaced by its default, and MaxRequestLine and
+// MaxHeaderBytes at most MaxLimitBytes.
+func (l Limits) Normalized() Limits {
 	d := DefaultLimits()
 	if l.MaxRequestLine <= 0 {
 		l.MaxRequestLine = d.MaxRequestLine

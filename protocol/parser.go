@@ -93,7 +93,7 @@ type reqState struct {
 
 // NewParser returns a Parser enforcing l (zero fields mean the default).
 func NewParser(l Limits) *Parser {
-	return &Parser{limits: l.normalized(), ready: true}
+	return &Parser{limits: l.Normalized(), ready: true}
 }
 
 // Reset forgets any partially parsed request (including a streamed body
@@ -147,7 +147,7 @@ func (p *Parser) ContinueSent() { p.contSent = true }
 // server bug and yields a 500 *Error (the Parser is reset).
 func (p *Parser) Parse(buf []byte, req *Request) (int, error) {
 	if !p.ready {
-		p.limits = p.limits.normalized()
+		p.limits = p.limits.Normalized()
 		p.ready = true
 	}
 	if p.streamed {

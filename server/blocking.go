@@ -114,8 +114,7 @@ func (c *conn) park(i poller.Interest, timeout time.Duration) error {
 			// The client sent no body bytes in time. Only the body
 			// failed: the handler's answer still goes out (its status
 			// says why, 408 say), then the connection closes.
-			ex.body.err = fmt.Errorf("server: request body: %w", ErrClientTimeout)
-			return ex.body.err
+			return ex.failBody(ErrClientTimeout)
 		}
 		return ex.fail(c.cause)
 	}
@@ -134,6 +133,13 @@ func (c *conn) unpark() bool {
 	}
 	ex.wake <- struct{}{}
 	return true
+}
+
+// failBody records why the streamed body failed (the connection itself is
+// fine: the handler's answer goes out, then it closes) and returns it.
+func (ex *exchange) failBody(err error) error {
+	ex.body.err = fmt.Errorf("server: request body: %w", err)
+	return ex.body.err
 }
 
 // fail records the first error that broke the connection under a handler;

@@ -78,8 +78,7 @@ func (c *conn) readBody(p []byte) (int, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			// Malformed or over a limit: the handler may still answer
 			// (with the status of err, say); the connection closes after.
-			b.err = fmt.Errorf("server: request body: %w", err)
-			return 0, b.err
+			return 0, ex.failBody(err)
 		}
 		if len(body) > 0 {
 			b.pending, b.pendingWire = body, consumed
@@ -121,8 +120,7 @@ func (c *conn) receiveBody() error {
 		case errors.Is(err, io.EOF):
 			// The client closed its side mid-body. It may still read:
 			// the handler's answer goes out, then the connection closes.
-			ex.body.err = fmt.Errorf("server: request body: %w", io.ErrUnexpectedEOF)
-			return ex.body.err
+			return ex.failBody(io.ErrUnexpectedEOF)
 		case !errors.Is(err, poller.ErrWouldBlock):
 			return ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
 		}
@@ -163,7 +161,7 @@ func (c *conn) finishBody() {
 		}
 		body, consumed, err := ex.parser.ReadBody(c.in[b.wire:])
 		if err != nil && !errors.Is(err, io.EOF) {
-			b.err = fmt.Errorf("server: request body: %w", err)
+			_ = ex.failBody(err)
 			return
 		}
 		if len(body) > 0 {

@@ -110,9 +110,10 @@ type exchange struct {
 	// Atomic: a goroutine the handler started may read the body (and so
 	// look at it) while the handler sets its status.
 	noContinue atomic.Bool
-	// readAbandoned: the HTTPHandler returned while a goroutine it left
-	// behind (http.TimeoutHandler's, say) still reads the streamed body;
-	// that read ends now (see httpBody.endReads).
+	// readAbandoned: a goroutine the HTTPHandler started holds the body
+	// in a read that must end now (the handler returned, or its response
+	// goes out). It is true only while httpBody.lockIO waits for that
+	// read, which clears it.
 	readAbandoned atomic.Bool
 
 	body streamedBody // the request's body when streamed (see body.go)

@@ -169,22 +169,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = defaultLogger()
 	}
-	def := protocol.DefaultLimits()
-	if c.Limits.MaxRequestLine == 0 {
-		c.Limits.MaxRequestLine = def.MaxRequestLine
-	}
-	if c.Limits.MaxHeaderBytes == 0 {
-		c.Limits.MaxHeaderBytes = def.MaxHeaderBytes
-	}
-	if c.Limits.MaxHeaderCount == 0 {
-		c.Limits.MaxHeaderCount = def.MaxHeaderCount
-	}
-	if c.Limits.MaxBodySize == 0 {
-		c.Limits.MaxBodySize = def.MaxBodySize
-	}
 	if c.Limits.MaxRequestLine < 0 || c.Limits.MaxHeaderBytes < 0 || c.Limits.MaxHeaderCount < 0 || c.Limits.MaxBodySize < 0 {
 		return c, fmt.Errorf("server: Limits must not be negative: %+v", c.Limits)
 	}
+	c.Limits = c.Limits.Normalized() // the parser's own defaults and caps
 	for _, t := range []struct {
 		d   *time.Duration
 		def time.Duration
@@ -211,9 +199,10 @@ func (c Config) withDefaults() (Config, error) {
 // bodies are streamed to the handler. Chunk framing is not counted; the
 // backend's own slack covers it for chunks of sensible size.
 func (c Config) largestRequest() int {
-	// Each term is capped first, so that limits meaning "none"
-	// (math.MaxInt, math.MaxInt64) cannot overflow the sum.
-	n := min(int64(c.Limits.MaxRequestLine), protocol.MaxLimitBytes) + 2*min(int64(c.Limits.MaxHeaderBytes), protocol.MaxLimitBytes)
+	// The header limits are capped (protocol.Limits.Normalized, applied
+	// by withDefaults); the body's is capped here, so that a body limit
+	// meaning "none" (math.MaxInt64) cannot overflow the sum.
+	n := int64(c.Limits.MaxRequestLine) + 2*int64(c.Limits.MaxHeaderBytes)
 	if !c.StreamBodies {
 		n += min(c.Limits.MaxBodySize, math.MaxInt32)
 	}

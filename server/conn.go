@@ -329,9 +329,8 @@ func (c *conn) serveRequest() {
 	ex := c.ex
 	req, res := &ex.req, &ex.res
 	ex.failed, ex.flushed = nil, false
-	if ex.noContinue.Load() || ex.readAbandoned.Load() { // a load is cheaper than the locked store
+	if ex.noContinue.Load() { // a load is cheaper than the locked store
 		ex.noContinue.Store(false)
-		ex.readAbandoned.Store(false)
 	}
 	if req.BodyStreamed() {
 		req.SetBodyStream((*bodyStream)(c))

@@ -146,7 +146,6 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 	c.hctx.Store(nil)
 	hx.ctx.handlerReturned()
 	if !ok {
-		hx.body.close()
 		w.done = true
 		w.snap.reset()
 		if w.bw != nil {
@@ -160,7 +159,6 @@ func (c *conn) serveHTTP(a *httpHandler) (keepAlive bool, ok bool) {
 		c.finishBody() // before the head is written, which says whether the connection stays
 	}
 	keepAlive = w.finish()
-	hx.body.close()
 	if c.bodyUnfinished() {
 		keepAlive = false // the rest of the body was not read
 	}
@@ -470,14 +468,6 @@ func (b *httpBody) Close() error {
 	b.closed.Store(true)
 	b.rest = nil
 	return nil
-}
-
-// close closes the body for the server (no trailers to publish).
-func (b *httpBody) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.closed.Store(true)
-	b.rest = nil
 }
 
 // endReads is called when the handler has returned, or ended in a

@@ -334,17 +334,12 @@ func (w *responseWriter) writeHead(p []byte) {
 		// not asked for: io.ReadFull of Content-Length bytes, say.)
 		w.closeAfter = true
 	}
-	if w.body.closed.Load() && !w.handlerDone && w.c.bodyUnfinished() {
-		// The body was closed part-read while the handler runs (another
-		// goroutine was reading it when the response began, lockIO): no
-		// request can follow, so say the connection closes.
-		w.closeAfter = true
-	}
-	if w.handlerDone && w.c.bodyUnfinished() {
-		// The handler returned without reading all of a streamed body:
-		// the connection closes after this response (serveAdapted), so
-		// say so (RFC 9112 §9.6). net/http would first read up to
-		// 256 KiB of the rest to keep the connection.
+	if w.body.closed.Load() && w.c.bodyUnfinished() {
+		// The body is closed with part of it unread: the handler returned
+		// (endReads), or another goroutine was reading it when the
+		// response began (lockIO). The connection closes after this
+		// response (serveAdapted), so say so (RFC 9112 §9.6). net/http
+		// would first read up to 256 KiB of the rest to keep it.
 		w.closeAfter = true
 	}
 

@@ -101,24 +101,9 @@ func firstLine(s string) string {
 // that a reader knows which differences between rows are noise. It is
 // empty when no row was merged from two or more rounds.
 func spreadLine(rows []result.Run) string {
-	var spreads []float64
-	var widest result.Run
-	for _, r := range rows {
-		if r.Idle() || r.RequestsPerCPUSecSpread <= 0 {
-			continue
-		}
-		spreads = append(spreads, r.RequestsPerCPUSecSpread)
-		if r.RequestsPerCPUSecSpread > widest.RequestsPerCPUSecSpread {
-			widest = r
-		}
-	}
-	if len(spreads) == 0 {
+	mid, widest, ok := result.Spread(rows)
+	if !ok {
 		return ""
-	}
-	slices.Sort(spreads)
-	mid := spreads[len(spreads)/2]
-	if len(spreads)%2 == 0 {
-		mid = (spreads[len(spreads)/2-1] + mid) / 2
 	}
 	return fmt.Sprintf("- req/CPU-s moved between rounds by a median %s per row ((max - min) / median; largest %s, %s at conns=%d pipeline=%d): "+
 		"rows closer than that are within this machine's noise.\n",

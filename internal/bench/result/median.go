@@ -1,6 +1,7 @@
 package result
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -188,4 +189,17 @@ func spreadOf(runs []Run, median float64, f func(Run) float64) float64 {
 		lo, hi = min(lo, f(r)), max(hi, f(r))
 	}
 	return (hi - lo) / median
+}
+
+// Spread sums up how far req/CPU-s moved between rounds over rows merged
+// by MergeRounds: the median of their RequestsPerCPUSecSpread and the row
+// that moved most, over the load rows that moved at all; ok is false when
+// none did (one round, or idle runs only).
+func Spread(rows []Run) (median float64, widest Run, ok bool) {
+	moved := slices.DeleteFunc(slices.Clone(rows), func(r Run) bool { return r.Idle() || r.RequestsPerCPUSecSpread <= 0 })
+	if len(moved) == 0 {
+		return 0, Run{}, false
+	}
+	widest = slices.MaxFunc(moved, func(a, b Run) int { return cmp.Compare(a.RequestsPerCPUSecSpread, b.RequestsPerCPUSecSpread) })
+	return medianOf(moved, func(r Run) float64 { return r.RequestsPerCPUSecSpread }), widest, true
 }
