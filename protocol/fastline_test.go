@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -152,5 +153,53 @@ func TestHugeLimitsAreCapped(t *testing.T) {
 				p.Reset()
 			}
 		}
+	}
+}
+
+// TestHostFirstFastPath checks the header fast path's shortcut for a Host
+// field on the first line against the general path (one byte per call never
+// completes a line in the fast path): same verdict, same request, for the
+// name in any case, near-miss names, bad values, a second Host, and Host
+// not first.
+func TestHostFirstFastPath(t *testing.T) {
+	for _, hdr := range []string{
+		"Host: example.com\r\n\r\n",
+		"host: example.com\r\n\r\n",
+		"HOST: example.com\r\n\r\n",
+		"hOsT:example.com:8080 \r\n\r\n",
+		"Host: \r\n\r\n",
+		"Host:\r\n\r\n",
+		"Host: [::1]:80\r\nX: y\r\n\r\n",
+		"Host: a b\r\n\r\n",
+		"Host: user@example.com\r\n\r\n",
+		"Host: a\r\nHost: a\r\n\r\n",
+		"Host: a\r\nhost: b\r\n\r\n",
+		"Host : a\r\n\r\n",
+		"Hosts: a\r\nHost: b\r\n\r\n",
+		"Hos: a\r\n\r\n",
+		"Hoxt: a\r\n\r\n",
+		"(ost: a\r\nHost: b\r\n\r\n",
+		"Host\x00: a\r\n\r\n",
+		"X: y\r\nHost: a\r\n\r\n",
+		"Host: a\rb\r\n\r\n",
+		"Host: a\n\r\n",
+	} {
+		for _, line := range []string{"GET / HTTP/1.1\r\n", "GET http://target.example/ HTTP/1.1\r\n", "GET / HTTP/1.0\r\n"} {
+			in := line + hdr
+			whole := parseWhole(in, Limits{})
+			byByte := parseChunks(in, Limits{}, 1)
+			if fmt.Sprint(whole) != fmt.Sprint(byByte) {
+				t.Errorf("%q:\nwhole   %v\nby byte %v", in, whole, byByte)
+			}
+		}
+	}
+	if got := parseWhole("GET / HTTP/1.1\r\nhOsT: example.com\r\n\r\n", Limits{}); got.Status != 0 || got.Host != "example.com" {
+		t.Errorf("Host in mixed case: %v", got)
+	}
+	if got := parseWhole("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n", Limits{}); got.Status != 400 {
+		t.Errorf("a second Host after the first: %v, want 400", got)
+	}
+	if got := parseWhole("GET / HTTP/1.1\r\nHost: a\r\n\r\n", Limits{MaxHeaderCount: 1}); got.Status != 0 {
+		t.Errorf("Host alone at MaxHeaderCount 1: %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unsafe"
 )
 
@@ -459,6 +460,9 @@ func (p *Parser) headerLines(buf []byte) error {
 	}
 }
 
+// hostName is "host" as a little-endian 32-bit load.
+const hostName = 'h' | 'o'<<8 | 's'<<16 | 't'<<24
+
 // headerLinesFast parses complete, well-formed field lines with local state
 // only. It stops at the first line that is incomplete, malformed or reaches
 // the limits, leaving it to the general path (fieldLine), which therefore
@@ -466,6 +470,21 @@ func (p *Parser) headerLines(buf []byte) error {
 func (p *Parser) headerLinesFast(buf []byte, limit int) (done bool, err error) {
 	stop := min(len(buf), limit)
 	pos := p.pos
+	// Host comes in nearly every request, and first from every common
+	// client: there one load recognises its name in any case (OR 0x20
+	// lowers the four letters and maps no other byte to them), sparing the
+	// token scan and inspect's lookup.
+	if pos == p.hdrStart && pos+5 < stop && binary.LittleEndian.Uint32(buf[pos:])|0x20202020 == hostName && buf[pos+4] == ':' {
+		f, next, ok := fastValue(buf, pos, pos+4, stop)
+		if !ok || len(p.fields) >= p.limits.MaxHeaderCount {
+			return false, nil
+		}
+		p.fields = append(p.fields, f)
+		if err := p.hostField(buf, f.value); err != nil {
+			return false, err
+		}
+		pos = next
+	}
 	for pos+1 < stop {
 		if buf[pos] == '\r' && buf[pos+1] == '\n' {
 			p.pos, p.scan = pos+2, pos+2
@@ -479,21 +498,11 @@ func (p *Parser) headerLinesFast(buf []byte, limit int) (done bool, err error) {
 		if k == 0 || k == len(name) || name[k] != ':' {
 			break
 		}
-		colon := pos + k
-		e := scanValue(buf, colon+1, stop)
-		if e+1 >= stop || buf[e] != '\r' || buf[e+1] != '\n' || len(p.fields) >= p.limits.MaxHeaderCount {
+		f, next, ok := fastValue(buf, pos, pos+k, stop)
+		if !ok || len(p.fields) >= p.limits.MaxHeaderCount {
 			break
 		}
-		v := colon + 1
-		for v < e && isOWS(buf[v]) {
-			v++
-		}
-		end := e
-		for end > v && isOWS(buf[end-1]) {
-			end--
-		}
-		f := field{span{pos, k}, span{v, end - v}}
-		pos = e + 2
+		pos = next
 		p.fields = append(p.fields, f)
 		if err := p.inspect(buf, f); err != nil {
 			return false, err
@@ -501,6 +510,25 @@ func (p *Parser) headerLinesFast(buf []byte, limit int) (done bool, err error) {
 	}
 	p.pos, p.scan = pos, pos
 	return false, nil
+}
+
+// fastValue finishes a field line whose name spans buf[start:colon]: it
+// scans the value and reports ok when the line is complete and well-formed
+// before stop, with the field and the offset of the next line.
+func fastValue(buf []byte, start, colon, stop int) (f field, next int, ok bool) {
+	e := scanValue(buf, colon+1, stop)
+	if e+1 >= stop || buf[e] != '\r' || buf[e+1] != '\n' {
+		return field{}, 0, false
+	}
+	v := colon + 1
+	for v < e && isOWS(buf[v]) {
+		v++
+	}
+	end := e
+	for end > v && isOWS(buf[end-1]) {
+		end--
+	}
+	return field{span{start, colon - start}, span{v, end - v}}, e + 2, true
 }
 
 // fieldLine scans one field-line = field-name ":" OWS field-value OWS CRLF
@@ -603,16 +631,7 @@ func (p *Parser) inspect(buf []byte, f field) error {
 	switch len(name) {
 	case 4:
 		if equalFold(name, "host") {
-			p.hostCount++
-			if p.hostCount > 1 {
-				return errMultiHost // RFC 9112 §3.2
-			}
-			if !validHost(value) {
-				return errBadHost
-			}
-			if !p.hostFromTarget {
-				p.host = f.value
-			}
+			return p.hostField(buf, f.value)
 		}
 	case 6:
 		if equalFold(name, "expect") {
@@ -635,6 +654,22 @@ func (p *Parser) inspect(buf []byte, f field) error {
 		if equalFold(name, "transfer-encoding") {
 			return p.transferEncoding(value)
 		}
+	}
+	return nil
+}
+
+// hostField checks a Host field's value and records it unless the target
+// named the host (RFC 9112 §3.2).
+func (p *Parser) hostField(buf []byte, v span) error {
+	p.hostCount++
+	if p.hostCount > 1 {
+		return errMultiHost
+	}
+	if !validHost(buf[v.off : v.off+v.n]) {
+		return errBadHost
+	}
+	if !p.hostFromTarget {
+		p.host = v
 	}
 	return nil
 }
