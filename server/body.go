@@ -126,6 +126,16 @@ func (c *conn) receiveBody() error {
 		}
 		// Never Inline here (Config rules StreamBodies out with it), so
 		// parking does not stall the loop.
+		if len(c.out) > 0 {
+			// The answers to requests pipelined before this one go out
+			// first: the client may wait for them before it sends this
+			// body. (None of this response is in c.out: a native
+			// response is built after the handler returns, and an
+			// HTTPHandler's body reads end once its head is written.)
+			if err := c.writeAll(); err != nil {
+				return err
+			}
+		}
 		if err := c.park(poller.Readable, c.srv.cfg.ReadBodyTimeout); err != nil {
 			return err
 		}

@@ -554,3 +554,43 @@ func TestHTTPHandlerExpectBodyReadInFullKeepsConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamedBodyWaitSendsEarlierResponses: the answers to the requests
+// pipelined before a streamed body go out before the server waits for that
+// body. A client may wait for them before sending it (net/http answers each
+// request before reading the next); held back, they would come only after
+// ReadBodyTimeout.
+func TestStreamedBodyWaitSendsEarlierResponses(t *testing.T) {
+	native := server.HandlerFunc(func(req *protocol.Request, res *protocol.Response) {
+		b, err := io.ReadAll(req.BodyReader())
+		fmt.Fprintf(res, "%s %s %v", req.Path(), b, err)
+	})
+	adapted := server.HTTPHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %s %v", r.URL.Path, b, err)
+	}))
+	for _, backend := range poller.Available() {
+		for name, h := range map[string]server.Handler{"native": native, "HTTPHandler": adapted} {
+			t.Run(backend+"/"+name, func(t *testing.T) {
+				cfg := server.Config{Workers: 2, StreamBodies: true, ReadBodyTimeout: 10 * time.Second}
+				_, addr := suite.Start(t, suite.Target{Backend: backend}, cfg, h)
+				c := suite.Dial(t, addr)
+				io.WriteString(c, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n"+
+					"POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+				r := bufio.NewReader(c)
+				c.SetReadDeadline(time.Now().Add(3 * time.Second))
+				for _, want := range []string{"/a  <nil>", "/b  <nil>"} {
+					res, err := suite.ReadResponse(r, false)
+					if err != nil || string(res.Body) != want {
+						t.Fatalf("before the body was sent: %+v, %v; want %q", res, err, want)
+					}
+				}
+				io.WriteString(c, "hello")
+				res, err := suite.ReadResponse(r, false)
+				if err != nil || string(res.Body) != "/c hello <nil>" || res.Close {
+					t.Fatalf("after the body: %+v, %v; want /c hello <nil>, keeping the connection", res, err)
+				}
+			})
+		}
+	}
+}
