@@ -26,10 +26,11 @@ type requestContext struct {
 	after     []*afterFunc
 }
 
-// afterFunc is one function registered with AfterFunc.
+// afterFunc is one function registered with AfterFunc, at index i of
+// requestContext.after while it is registered.
 type afterFunc struct {
-	f       func()
-	stopped bool
+	f func()
+	i int
 }
 
 // closedChan is the Done channel of contexts cancelled before anyone asked.
@@ -87,22 +88,29 @@ type localAddrer interface{ LocalAddr() net.Addr }
 // starting a goroutine per derived context (the context package looks for
 // this method).
 func (x *requestContext) AfterFunc(f func()) (stop func() bool) {
-	a := &afterFunc{f: f}
 	x.mu.Lock()
 	if x.err != nil {
 		x.mu.Unlock()
 		go f()
 		return func() bool { return false }
 	}
+	a := &afterFunc{f: f, i: len(x.after)}
 	x.after = append(x.after, a)
 	x.mu.Unlock()
 	return func() bool {
 		x.mu.Lock()
 		defer x.mu.Unlock()
-		if x.err != nil || a.stopped {
+		if x.err != nil || a.i < 0 {
 			return false
 		}
-		a.stopped = true
+		// Unregistered at once, as context's own parents drop a cancelled
+		// child: a handler deriving a context per call does not pile
+		// them up until it returns.
+		last := x.after[len(x.after)-1]
+		x.after[a.i], last.i = last, a.i
+		x.after[len(x.after)-1] = nil
+		x.after = x.after[:len(x.after)-1]
+		a.i = -1
 		return true
 	}
 }
@@ -133,8 +141,6 @@ func (x *requestContext) cancel(err error) {
 	x.after = nil
 	x.mu.Unlock()
 	for _, a := range after {
-		if !a.stopped {
-			go a.f()
-		}
+		go a.f()
 	}
 }
