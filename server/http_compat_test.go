@@ -234,3 +234,35 @@ func TestHTTPHandlerURLAsNetHTTP(t *testing.T) {
 		t.Run("mux "+target, func(t *testing.T) { compareWithNetHTTP(t, mux, server.Config{}, req) })
 	}
 }
+
+// TestHTTPHandlerContentLengthPresentButEmpty: a handler that sets
+// Content-Length to an empty value or to nil (net/http's way to suppress an
+// automatic field) gets no computed Content-Length: chunked output for
+// HTTP/1.1, close-delimited for HTTP/1.0, byte for byte as net/http. (A
+// computed one beside the empty one made two differing Content-Length
+// fields, a message no client may accept.)
+func TestHTTPHandlerContentLengthPresentButEmpty(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"empty": func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Length"] = []string{""}
+			io.WriteString(w, "hello")
+		},
+		"nil": func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Length"] = nil
+			io.WriteString(w, "hello")
+		},
+		"nil, nothing written": func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Length"] = nil
+		},
+	} {
+		for _, req := range []string{
+			"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+			"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+			"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n",
+		} {
+			t.Run(name+" "+strings.Fields(req)[0]+" "+strings.Fields(req)[2], func(t *testing.T) {
+				compareWithNetHTTP(t, h, server.Config{}, req)
+			})
+		}
+	}
+}

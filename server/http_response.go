@@ -306,7 +306,9 @@ func (w *responseWriter) writeHead(p []byte) {
 	hasTE := te != ""
 	code := w.status
 
-	if w.handlerDone && !hasTrailers && !hasTE && bodyAllowedForStatus(code) && h.get("Content-Length") == "" && (!w.isHEAD || len(p) > 0) {
+	// has, not get: a Content-Length set empty or nil suppresses the
+	// computed one, as in net/http (and an empty one is not sent either).
+	if w.handlerDone && !hasTrailers && !hasTE && bodyAllowedForStatus(code) && !h.has("Content-Length") && (!w.isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
 		extra.contentLength, extra.setLength = int64(len(p)), true
 	}
