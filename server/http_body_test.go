@@ -159,10 +159,17 @@ func TestHTTPHandlerAbandonedReadLeavesNoTrace(t *testing.T) {
 	_, addr := suite.Start(t, suite.Target{Backend: poller.Default()}, server.Config{Workers: 1, StreamBodies: true}, h)
 	c := suite.Dial(t, addr)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01")
-	if res, err := suite.ReadResponse(bufio.NewReader(c), false); err != nil || res.Status != http.StatusServiceUnavailable {
+	r := bufio.NewReader(c)
+	if res, err := suite.ReadResponse(r, false); err != nil || res.Status != http.StatusServiceUnavailable {
 		t.Fatalf("first: %+v, %v", res, err)
 	}
 	<-inner
+	// Closing the first connection from this side lets the one worker
+	// close it too, which puts its request state in that worker's stash:
+	// the second connection, on the same worker, gets the same state.
+	suite.ExpectClosed(t, c, r)
+	c.Close()
+	time.Sleep(100 * time.Millisecond)
 	c2 := suite.Dial(t, addr)
 	io.WriteString(c2, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
 	time.Sleep(500 * time.Millisecond) // several sweeps while the read waits
