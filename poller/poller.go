@@ -183,6 +183,17 @@ type Conn interface {
 	RemoteAddr() net.Addr
 }
 
+// Drainer is implemented by pollers that keep sending output Write
+// accepted after the owner closed its connection, for a bounded grace, as
+// the kernel sends a socket's buffered output after close(2) (iouring,
+// netpoll). Draining reports whether any such output is still in flight;
+// it is called by the goroutine that calls Wait. A server ending gracefully
+// keeps calling Wait until it reports false (or its shutdown is forced), so
+// that Close does not cut those bytes off.
+type Drainer interface {
+	Draining() bool
+}
+
 // PeerChecker is implemented by connections that can tell, without reading
 // input and from any goroutine, that the peer has gone: it closed its
 // sending side, reset the connection, or the socket failed. The server uses

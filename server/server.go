@@ -305,10 +305,19 @@ func (s *Server) loop() error {
 			s.dispatch(&events[i])
 			events[i] = poller.Event{} // drop references for the collector
 		}
-		if draining && s.live.Load() == 0 {
+		if draining && s.live.Load() == 0 && (s.forced.Load() || !s.pollDraining()) {
 			return nil
 		}
 	}
+}
+
+// pollDraining reports whether the poller still sends output that closed
+// connections left (poller.Drainer): a graceful shutdown waits for it, up
+// to the backend's close grace or the end of Shutdown's context, since
+// closing the poller would cut it off.
+func (s *Server) pollDraining() bool {
+	d, ok := s.poll.(poller.Drainer)
+	return ok && d.Draining()
 }
 
 // dispatch hands one event's connection to the worker pool.

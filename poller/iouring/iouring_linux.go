@@ -926,6 +926,22 @@ func (p *Poller) Close() error {
 	return err
 }
 
+// Draining implements poller.Drainer: connections closed with output in
+// flight are still within their close grace, or owners' requests (a Close
+// among them, say) wait for the next Wait.
+func (p *Poller) Draining() bool {
+	if p.hasOps() {
+		return true
+	}
+	now := time.Now().UnixNano()
+	for _, g := range p.grace {
+		if c := g.c; !c.done && c.sendOn && c.graced && now < g.at {
+			return true
+		}
+	}
+	return false
+}
+
 // busy reports whether anything is still in flight, for Close.
 func (p *Poller) busy() bool {
 	if p.wakeOn || p.acceptOn {

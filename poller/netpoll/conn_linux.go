@@ -379,6 +379,9 @@ func (c *conn) flush() {
 	}
 	closeNow := c.closeDeferred
 	c.closeDeferred = false
+	if closeNow {
+		c.p.deferredCloses.Add(-1)
+	}
 	kind := poller.EventWritable
 	if c.err != nil {
 		kind = poller.EventClosed
@@ -466,6 +469,7 @@ func (c *conn) Close() error {
 	deferred := c.flushing && !abandon && !c.hup && c.err == nil && !c.ncClosed
 	if deferred {
 		c.closeDeferred = true
+		c.p.deferredCloses.Add(1)
 		c.grace = time.AfterFunc(c.p.cfg.CloseGrace, c.graceOver)
 	}
 	c.mu.Unlock()
@@ -488,7 +492,10 @@ func (c *conn) closeNetpoll() error {
 		return nil
 	}
 	c.ncClosed = true
-	c.closeDeferred = false
+	if c.closeDeferred {
+		c.closeDeferred = false
+		c.p.deferredCloses.Add(-1)
+	}
 	t := c.grace
 	c.grace = nil
 	c.mu.Unlock()

@@ -48,6 +48,9 @@ type Poller struct {
 	stopped  bool // StopAccepting ran; touched by the Wait goroutine only
 	// flushers counts flusher goroutines; Close waits for them.
 	flushers sync.WaitGroup
+	// deferredCloses counts connections whose Close waits for their
+	// flusher (see conn.Close), for Draining.
+	deferredCloses atomic.Int32
 
 	mu sync.Mutex
 	// queue holds events for Wait, in order.
@@ -328,6 +331,10 @@ func (p *Poller) Close() error {
 	p.flushers.Wait()
 	return err
 }
+
+// Draining implements poller.Drainer: some connection's Close still waits
+// for its flusher to send what Write accepted.
+func (p *Poller) Draining() bool { return p.deferredCloses.Load() > 0 }
 
 // forget removes a connection whose netpoll connection is closed.
 func (p *Poller) forget(c *conn) {
