@@ -138,7 +138,10 @@ func (o *benchOptions) run(ctx context.Context, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, unix.SIGTERM)
+	// A closed terminal (SIGHUP) or SIGQUIT must stop the servers too: the
+	// kernel's parent-death signal reaches only direct children, not what a
+	// wrapper such as sh -c started.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, unix.SIGTERM, unix.SIGHUP, unix.SIGQUIT)
 	defer stop()
 
 	started := time.Now()

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -447,9 +448,17 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
-// TestBenchInterrupted sends SIGINT to a running bench, as Ctrl-C does,
-// and checks that it stops its server before exiting.
+// TestBenchInterrupted sends SIGINT (Ctrl-C) or SIGHUP (a closed terminal)
+// to a running bench and checks that it stops its server before exiting.
 func TestBenchInterrupted(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { benchInterruptedBy(t, sig) })
+	}
+}
+
+// benchInterruptedBy stops a bench with sig and checks it says so, exits
+// 1 and leaves no server behind (a closed terminal sends SIGHUP).
+func benchInterruptedBy(t *testing.T, sig os.Signal) {
 	bin := buildMiniasync(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -478,7 +487,7 @@ func TestBenchInterrupted(t *testing.T) {
 		}
 	}
 	time.Sleep(200 * time.Millisecond)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	rest := new(bytes.Buffer)

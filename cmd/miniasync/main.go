@@ -1,7 +1,7 @@
 // Command miniasync runs the miniasync HTTP/1.1 server (serve) and compares
 // its poller backends (bench).
 //
-//	miniasync serve [--addr 0.0.0.0:7878] [--workers 3] [--backend NAME] [--handler hello|counter|echo]
+//	miniasync serve [--addr 0.0.0.0:7878] [--workers 3] [--backend NAME] [--handler hello|counter|echo|http-hello]
 //
 // Run "miniasync help serve" for every flag.
 package main

@@ -138,6 +138,20 @@ func (o *serveOptions) checkFlags() error {
 			return fmt.Errorf("%s must not be negative, got %d", n.flag, n.v)
 		}
 	}
+	// Each worker is a goroutine and each queue slot a pointer, made at
+	// start: far past these a typo would exhaust memory before serving.
+	for _, n := range []struct {
+		flag     string
+		v, limit int
+	}{
+		{"--workers", o.cfg.Workers, maxWorkersFlag},
+		{"--max-workers", o.cfg.MaxWorkers, maxWorkersFlag},
+		{"--queue", o.cfg.QueueSize, maxQueueFlag},
+	} {
+		if n.v > n.limit {
+			return fmt.Errorf("%s %d is too large (at most %d)", n.flag, n.v, n.limit)
+		}
+	}
 	workers := o.cfg.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -201,19 +215,23 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 	}
 	defer func() { _ = log.Sync() }()
 	o.cfg.Logger = log
-	if o.cpuProfile != "" {
-		stop, err := startCPUProfile(o.cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
 	srv, err := server.New(o.cfg, handler)
 	if err != nil {
 		return err
 	}
 	if err := srv.Listen(); err != nil {
 		return err
+	}
+	// Started once listening, so a failed start leaves an existing file be.
+	stopProfile := func() {}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			_ = srv.Close()
+			return err
+		}
+		stopProfile = stop
+		defer stop()
 	}
 	log.Info("handler", zap.String("name", o.handler))
 
@@ -232,6 +250,7 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 		go func() {
 			if _, ok := <-signals; ok {
 				log.Warn("second signal: exiting now")
+				stopProfile() // os.Exit skips the deferred stop: the file would be empty
 				_ = log.Sync()
 				os.Exit(1)
 			}
@@ -248,6 +267,12 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 	log.Info("stopped")
 	return nil
 }
+
+// Upper bounds of --workers, --max-workers and --queue.
+const (
+	maxWorkersFlag = 1 << 16
+	maxQueueFlag   = 1 << 24
+)
 
 // newLogger builds the command's console logger at the given level.
 func newLogger(level string) (*zap.Logger, error) {

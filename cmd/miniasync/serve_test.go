@@ -239,6 +239,9 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--max-pipelined", "-1"}, "--max-pipelined must not be negative"},
 		{[]string{"serve", "--max-output", "-1"}, "--max-output must not be negative"},
 		{[]string{"serve", "--workers", "4", "--max-workers", "2"}, "--max-workers 2 must not be below --workers (4)"},
+		{[]string{"serve", "--workers", "2000000000"}, "--workers 2000000000 is too large (at most 65536)"},
+		{[]string{"serve", "--workers", "4", "--max-workers", "70000"}, "--max-workers 70000 is too large"},
+		{[]string{"serve", "--queue", "100000000"}, "--queue 100000000 is too large"},
 		{[]string{"serve", "--idle-timeout", "0"}, "--idle-timeout must be positive (it cannot be turned off), got 0s"},
 		{[]string{"serve", "--read-header-timeout", "-1s"}, "--read-header-timeout must be positive"},
 		{[]string{"serve", "--read-body-timeout", "0s"}, "--read-body-timeout must be positive"},
@@ -316,5 +319,27 @@ func TestServeSignals(t *testing.T) {
 				t.Fatalf("exit %d after %v, want %d within %v", code, time.Since(start), tc.wantExit, tc.atMost)
 			}
 		})
+	}
+}
+
+// TestServeProfileSurvivesSecondSignal: a second signal exits at once, and
+// the CPU profile is still written out (os.Exit skips deferred calls).
+func TestServeProfileSurvivesSecondSignal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	srv := startServe(t, "--cpu-profile", path, "--shutdown-timeout", "60s")
+	c, err := net.Dial("tcp", srv.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n") // never finished: shutdown waits
+	time.Sleep(100 * time.Millisecond)
+	_ = srv.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	_ = srv.cmd.Process.Signal(syscall.SIGTERM)
+	_ = srv.cmd.Wait()
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // pprof profiles are gzipped
+		t.Fatalf("profile after a second signal: %d bytes, %v; want a gzipped profile", len(b), err)
 	}
 }
