@@ -30,7 +30,8 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		bare = append(bare, "--"+f.Name+"="+args[0])
 	})
 	if len(bare) == 0 {
-		return cobra.NoArgs(cmd, args)
+		// cobra.NoArgs would call it an unknown command.
+		return fmt.Errorf("unexpected argument %q: %q takes flags only (see --help)", args[0], cmd.CommandPath())
 	}
 	return fmt.Errorf("unexpected argument %q: a value for a flag that may stand alone follows \"=\": write %s",
 		args[0], strings.Join(bare, " or "))

@@ -294,7 +294,7 @@ func TestBenchSpacedOptionalValue(t *testing.T) {
 		{[]string{"--cpu-pin", "0:1"}, "write --cpu-pin=0:1"},
 		{[]string{"--keep-going", "false"}, "write --keep-going=false"},
 		{[]string{"--keep-going", "--cpu-pin", "0:1"}, `"0:1": a value for a flag that may stand alone follows "=": write --cpu-pin=0:1`},
-		{[]string{"extra"}, `unknown command "extra"`},
+		{[]string{"extra"}, `unexpected argument "extra": "miniasync bench" takes flags only`},
 	} {
 		_, _, err := runBench(t, tt.args...)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {

@@ -220,7 +220,7 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		return err
+		return fmt.Errorf("--addr %s: %w", o.cfg.Addr, err)
 	}
 	// Started once listening, so a failed start leaves an existing file be.
 	stopProfile := func() {}

@@ -249,7 +249,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{[]string{"serve", "--shutdown-timeout", "-1s"}, "--shutdown-timeout must not be negative"},
 		{[]string{"serve", "--inline", "--queue", "5"}, "--queue has no effect with --inline"},
 		{[]string{"serve", "--inline", "--max-workers", "8"}, "--max-workers has no effect with --inline"},
-		{[]string{"serve", "extra"}, "unknown command"},
+		{[]string{"serve", "extra"}, `unexpected argument "extra": "miniasync serve" takes flags only (see --help)`},
 		{[]string{"serve", "--inline", "false"}, `unexpected argument "false": a value for a flag that may stand alone follows "=": write --inline=false`},
 		{[]string{"serve", "--backend", "epoll", "--netpoll-pollers", "2"}, "apply to --backend netpoll only"},
 		{[]string{"serve", "--backend", "netpoll", "--netpoll-runner", "inline"}, `unknown runner "inline" (choose from: pool, go)`},
