@@ -220,7 +220,7 @@ func (o *serveOptions) run(ctx context.Context, changed func(string) bool) error
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		return fmt.Errorf("--addr %s: %w", o.cfg.Addr, err)
+		return err // names the address, or the backend setting at fault
 	}
 	// Started once listening, so a failed start leaves an existing file be.
 	stopProfile := func() {}
