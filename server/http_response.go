@@ -307,7 +307,7 @@ func (w *responseWriter) writeHead(p []byte) {
 	code := w.status
 
 	// has, not get: a Content-Length set empty or nil suppresses the
-	// computed one, as in net/http (and an empty one is not sent either).
+	// computed one, as in net/http.
 	if w.handlerDone && !hasTrailers && !hasTE && bodyAllowedForStatus(code) && !h.has("Content-Length") && (!w.isHEAD || len(p) > 0) {
 		w.contentLength = int64(len(p))
 		extra.contentLength, extra.setLength = int64(len(p)), true
