@@ -476,9 +476,11 @@ func (p *Parser) headerLinesFast(buf []byte, limit int) (done bool, err error) {
 	// token scan and inspect's lookup.
 	if pos == p.hdrStart && pos+5 < stop && binary.LittleEndian.Uint32(buf[pos:])|0x20202020 == hostName && buf[pos+4] == ':' {
 		f, next, ok := fastValue(buf, pos, pos+4, stop)
-		if !ok || len(p.fields) >= p.limits.MaxHeaderCount {
+		if !ok {
 			return false, nil
 		}
+		// No count check: this is the first field, and MaxHeaderCount is
+		// at least 1 once normalized.
 		p.fields = append(p.fields, f)
 		if err := p.hostField(buf, f.value); err != nil {
 			return false, err

@@ -47,29 +47,38 @@ func (c *conn) Send(b []byte) error {
 
 // writeAll writes the pending output, parking while the client is slow.
 func (c *conn) writeAll() error {
-	ex := c.ex
-	for len(c.out) > 0 {
-		n, err := c.pc.Write(c.out)
-		if n > 0 {
-			ex.flushed = true
-		}
-		if err == nil {
-			c.out = c.out[:0]
-			return nil
-		}
-		if !errors.Is(err, poller.ErrWouldBlock) {
-			return ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
-		}
-		rest := copy(c.out, c.out[n:])
-		c.out = c.out[:rest]
-		if c.srv.cfg.Inline {
-			return nil
+	for {
+		blocked, err := c.writeSome()
+		if err != nil || !blocked || c.srv.cfg.Inline {
+			return err
 		}
 		if err := c.park(poller.Writable, c.srv.cfg.WriteTimeout); err != nil {
 			return err
 		}
 	}
-	return nil
+}
+
+// writeSome writes what the socket takes now of the pending output,
+// keeping the rest, and reports whether some is left because the socket
+// is full.
+func (c *conn) writeSome() (blocked bool, err error) {
+	if len(c.out) == 0 {
+		return false, nil
+	}
+	n, err := c.pc.Write(c.out)
+	if n > 0 {
+		c.ex.flushed = true // c.out no longer starts where it did
+	}
+	switch {
+	case err == nil:
+		c.out = c.out[:0]
+		return false, nil
+	case errors.Is(err, poller.ErrWouldBlock):
+		rest := copy(c.out, c.out[n:])
+		c.out = c.out[:rest]
+		return true, nil
+	}
+	return false, c.ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
 }
 
 // park hands the connection to the poller for interest i and sleeps until

@@ -126,7 +126,13 @@ func (c *conn) receiveBody() error {
 		}
 		// Never Inline here (Config rules StreamBodies out with it), so
 		// parking does not stall the loop.
-		if err := c.sendEarlier(); err != nil {
+		// The answers to requests pipelined before this one go out first,
+		// as far as the socket takes them now: the client may wait for
+		// them before it sends this body, or read only once it sent it.
+		// (None of this response is in c.out: a native response is built
+		// after the handler returns, and an HTTPHandler's body reads end
+		// once its head is written.)
+		if _, err := c.writeSome(); err != nil {
 			return err
 		}
 		if err := c.park(poller.Readable, c.srv.cfg.ReadBodyTimeout); err != nil {
@@ -142,33 +148,6 @@ func (c *conn) receiveBody() error {
 			return nil
 		}
 	}
-}
-
-// sendEarlier writes what the socket takes now of the answers to requests
-// pipelined before the one whose body is awaited: the client may wait for
-// them before it sends the body. It does not wait for room: a client busy
-// sending the body may read only when done, and the rest goes out after
-// the handler. (None of this response is in c.out: a native response is
-// built after the handler returns, and an HTTPHandler's body reads end
-// once its head is written.)
-func (c *conn) sendEarlier() error {
-	if len(c.out) == 0 {
-		return nil
-	}
-	n, err := c.pc.Write(c.out)
-	if n > 0 {
-		c.ex.flushed = true // c.out no longer starts where it did
-	}
-	switch {
-	case err == nil:
-		c.out = c.out[:0]
-	case errors.Is(err, poller.ErrWouldBlock):
-		rest := copy(c.out, c.out[n:])
-		c.out = c.out[:rest]
-	default:
-		return c.ex.fail(fmt.Errorf("%w: %w", ErrConnectionFailed, err))
-	}
-	return nil
 }
 
 // finishBody drops what the handler left unread of a streamed body, as
